@@ -1,0 +1,131 @@
+//! Command-line definitions (clap). Parsing only: no I/O and no decisions beyond what clap checks.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::exit::EXIT_CODES_HELP;
+
+const AFTER_HELP: &str = "\
+Modes:
+  sre-agent-deploy                             interactive wizard (coming with a later release)
+  sre-agent-deploy --validate-only -c FILE     check a config without creating anything (for CI)
+  sre-agent-deploy --resume                    finish an interrupted deployment (coming)
+  sre-agent-deploy --cleanup --deployment-id ID  remove what a deployment created (coming)
+  sre-agent-deploy init [--output FILE]        write a commented example config
+
+Where values come from (later wins): the config file, then environment variables, then flags.
+  Environment: SRE_AGENT_DEPLOY_<SECTION>_<FIELD> for any field (SRE_AGENT_DEPLOY_AWS_REGION),
+  and the original scripts' names: AWS_REGION, AWS_PROFILE, COGNITO_DOMAIN, COGNITO_CLIENT_ID,
+  COGNITO_CLIENT_SECRET, COGNITO_USER_POOL_ID, BACKEND_API_KEY. A variable holding a secret is
+  used as a reference to itself (env:NAME); secret values are never written to any file.
+  Flags: --region, --profile, --endpoint-url, --deployment-id, --state-file, --set PATH=VALUE.
+";
+
+/// Deploy the SRE agent stack (AgentCore Gateway + Cognito + IAM + S3 + TLS backends) to AWS.
+#[derive(Debug, Parser)]
+#[command(name = "sre-agent-deploy", version, about, long_about = None)]
+#[command(after_long_help = format!("{AFTER_HELP}\n{EXIT_CODES_HELP}"))]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a fully commented example config to fill in.
+    Init(InitArgs),
+    /// Print the config file's JSON Schema (for editors and CI linters).
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the config.
+    #[arg(short, long, default_value = "config.yaml")]
+    pub output: PathBuf,
+    /// Overwrite the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum OutputFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// One JSON object on stdout: {"valid", "findings": [{"field", "severity", "message", "suggestion"}]}.
+    Json,
+}
+
+#[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // command-line switches are booleans by nature
+pub struct RunArgs {
+    /// The config file.
+    #[arg(short, long, env = "SRE_AGENT_DEPLOY_CONFIG", default_value = "config.yaml")]
+    pub config: PathBuf,
+
+    /// Check the config without creating anything; exit 0 valid, 1 errors, 2 usage/I-O problem.
+    #[arg(long)]
+    pub validate_only: bool,
+    /// With --validate-only: warnings fail validation too.
+    #[arg(long, requires = "validate_only")]
+    pub strict: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+    /// With --validate-only: also write a JUnit XML report, one test case per config section.
+    #[arg(long, value_name = "FILE", requires = "validate_only")]
+    pub junit: Option<PathBuf>,
+
+    /// Never prompt; fail on missing values instead.
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// Finish an interrupted deployment from its state file.
+    #[arg(long, conflicts_with_all = ["validate_only", "cleanup"])]
+    pub resume: bool,
+    /// Delete every resource a deployment created (needs --deployment-id).
+    #[arg(long, requires = "deployment_id", conflicts_with = "validate_only")]
+    pub cleanup: bool,
+
+    /// Deployment id (sets deployment.deployment_id).
+    #[arg(long, value_name = "ID")]
+    pub deployment_id: Option<String>,
+    /// State file (sets deployment.state_file).
+    #[arg(long, value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
+    /// AWS region (sets aws.region).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// AWS profile (sets aws.profile).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// AgentCore control-plane endpoint (sets aws.endpoint_url).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Set any config field: --set gateway.s3_bucket=my-bucket (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn cleanup_requires_a_deployment_id() {
+        assert!(Cli::try_parse_from(["sre-agent-deploy", "--cleanup"]).is_err());
+        assert!(Cli::try_parse_from(["sre-agent-deploy", "--cleanup", "--deployment-id", "d1x"]).is_ok());
+    }
+}

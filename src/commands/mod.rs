@@ -1,0 +1,43 @@
+//! One file per command. Each takes parsed arguments and writers, and returns an exit status or
+//! an [`Error`](crate::error::Error); `lib.rs` renders errors.
+
+pub mod init;
+pub mod validate;
+
+use std::io::Write;
+
+use crate::cli::{Cli, Command};
+use crate::config::Environment;
+use crate::error::Error;
+use crate::exit::ExitStatus;
+
+/// Runs the command the flags ask for.
+pub fn dispatch(cli: &Cli, env: &dyn Environment, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    match &cli.command {
+        Some(Command::Init(args)) => init::run(args, out),
+        Some(Command::Schema) => {
+            let schema = crate::config::schema::config_schema_text();
+            write_out(out, &schema)?;
+            Ok(ExitStatus::Success)
+        }
+        None if cli.run.validate_only => validate::run(&cli.run, env, out),
+        None if cli.run.resume => Err(Error::NotAvailable { mode: "--resume" }),
+        None if cli.run.cleanup => Err(Error::NotAvailable { mode: "--cleanup" }),
+        None if cli.run.non_interactive => Err(Error::NotAvailable {
+            mode: "deployment (--non-interactive)",
+        }),
+        None => Err(Error::NotAvailable {
+            mode: "the interactive wizard",
+        }),
+    }
+}
+
+/// Writes to standard output, turning a failed write (a closed pipe) into an error.
+pub fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Error> {
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|source| Error::Write {
+            path: "standard output".into(),
+            source,
+        })
+}

@@ -1,0 +1,36 @@
+//! sre-agent-deploy: takes an operator from an empty AWS account to a verified deployment of the
+//! SRE agent stack. This crate root wires the CLI to the commands and renders errors.
+
+// Tests set up fixtures with plain writes; the atomic-write rule is for the product.
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod exit;
+pub mod files;
+pub mod output;
+pub mod templates;
+pub mod validate;
+
+use std::io::Write;
+
+use cli::{Cli, OutputFormat};
+use config::Environment;
+use exit::ExitStatus;
+
+/// Runs the parsed command line. Errors are rendered here: to `err` for people and, with
+/// `--output json`, also as a JSON object on `out`.
+pub fn run(cli: &Cli, env: &dyn Environment, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+    match commands::dispatch(cli, env, out) {
+        Ok(status) => status,
+        Err(error) => {
+            if cli.run.output == OutputFormat::Json {
+                let _ = writeln!(out, "{}", error.to_json());
+            }
+            let _ = writeln!(err, "{}", error.render());
+            error.exit_status()
+        }
+    }
+}

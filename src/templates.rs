@@ -1,0 +1,98 @@
+//! Templates shipped inside the binary: the commented example config and the four OpenAPI spec
+//! templates for the SRE agent's backend APIs.
+//!
+//! This module only hands out template text and resolves a target's `spec` to a template or file;
+//! rendering and uploading belong to provisioning.
+
+use std::path::Path;
+
+use crate::validate::{Problem, rules};
+
+/// The fully commented example config written by `sre-agent-deploy init`.
+pub const CONFIG_EXAMPLE: &str = include_str!("../templates/config.example.yaml");
+
+/// Built-in OpenAPI spec templates, by the name a target's `spec` uses.
+pub const BUILTIN_SPECS: &[(&str, &str)] = &[
+    ("kubernetes", include_str!("../templates/openapi/kubernetes.yaml")),
+    ("logs", include_str!("../templates/openapi/logs.yaml")),
+    ("metrics", include_str!("../templates/openapi/metrics.yaml")),
+    ("runbooks", include_str!("../templates/openapi/runbooks.yaml")),
+];
+
+/// Other names people use for the built-in specs.
+const ALIASES: &[(&str, &str)] = &[("k8s", "kubernetes"), ("runbook", "runbooks"), ("log", "logs")];
+
+/// The built-in template a `spec` value names, if it names one.
+pub fn builtin_spec(name: &str) -> Option<&'static str> {
+    let name = ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == name)
+        .map_or(name, |(_, target)| *target);
+    BUILTIN_SPECS
+        .iter()
+        .find(|(builtin, _)| *builtin == name)
+        .map(|(_, text)| *text)
+}
+
+/// Checks that a target's `spec` names a built-in template or an existing file (relative paths
+/// are relative to `base_dir`, the config file's folder).
+pub fn check_spec(spec: &str, base_dir: &Path) -> Result<(), Problem> {
+    if builtin_spec(spec).is_some() {
+        return Ok(());
+    }
+    let extension = Path::new(spec)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
+    let looks_like_path = spec.contains('/')
+        || ["yaml", "yml", "json"]
+            .iter()
+            .any(|e| extension.eq_ignore_ascii_case(e));
+    if looks_like_path {
+        let path = base_dir.join(spec);
+        return match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => Ok(()),
+            Ok(_) => Err(Problem::new(format!("the spec {} is not a file", path.display()))),
+            Err(e) => Err(
+                Problem::new(format!("cannot read the spec file {}: {e}", path.display()))
+                    .suggest("check the path; relative paths are relative to the config file's folder"),
+            ),
+        };
+    }
+    let names = BUILTIN_SPECS.iter().map(|(n, _)| *n);
+    let problem = Problem::new(format!(
+        "\"{spec}\" is neither a built-in spec template nor a spec file path"
+    ));
+    Err(match rules::closest(spec, names) {
+        Some(near) => problem.suggest(format!("did you mean \"{near}\"?")),
+        None => problem
+            .suggest("use one of kubernetes, logs, metrics, runbooks, or a path such as specs/my-api.yaml"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_and_aliases_resolve() {
+        for name in ["kubernetes", "k8s", "logs", "metrics", "runbooks"] {
+            assert!(builtin_spec(name).is_some(), "{name}");
+            assert!(check_spec(name, Path::new(".")).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn unknown_names_get_the_closest_builtin() {
+        let err = check_spec("metric", Path::new(".")).expect_err("unknown");
+        assert_eq!(err.suggestion.as_deref(), Some("did you mean \"metrics\"?"));
+    }
+
+    #[test]
+    fn spec_files_must_exist() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("api.yaml"), "openapi: 3.0.3").expect("write");
+        assert!(check_spec("api.yaml", dir.path()).is_ok());
+        assert!(check_spec("specs/missing.yaml", dir.path()).is_err());
+    }
+}
