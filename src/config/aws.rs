@@ -1,7 +1,7 @@
 //! The `aws` section: account, region, gateway role name, AgentCore endpoint override, profile.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use super::{ValidationContext, require};
 use crate::validate::{Finding, ValidationResult, rules};
@@ -9,9 +9,9 @@ use crate::validate::{Finding, ValidationResult, rules};
 /// Where the stack is deployed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(deny_unknown_fields)]
 pub struct AwsConfig {
     /// The 12-digit AWS account id (quote it: YAML drops leading zeros of numbers).
-    #[serde(deserialize_with = "string_or_number")]
     #[schemars(extend("examples" = ["123456789012"]))]
     pub account_id: String,
     /// The AWS region, such as `us-east-1`.
@@ -80,20 +80,6 @@ impl AwsConfig {
     }
 }
 
-/// Accepts `123456789012` as well as `"123456789012"`: YAML reads unquoted ids as numbers.
-fn string_or_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Text(String),
-        Number(u64),
-    }
-    Ok(match Raw::deserialize(deserializer)? {
-        Raw::Text(s) => s,
-        Raw::Number(n) => n.to_string(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,14 +130,5 @@ mod tests {
         let mut aws = valid();
         aws.region = "us-west2".into();
         assert_eq!(fields(&aws.validate(&ctx())), ["aws.region"]);
-    }
-
-    #[test]
-    fn numeric_account_ids_are_accepted() {
-        let aws: AwsConfig = serde_json::from_str(r#"{"account_id": 123456789012}"#).expect("parse");
-        assert_eq!(aws.account_id, "123456789012");
-        let aws: AwsConfig = serde_json::from_str(r#"{"account_id": 12345678901}"#).expect("parse");
-        let result = aws.validate(&ctx());
-        assert!(result.findings.iter().any(|f| f.field == "aws.account_id"));
     }
 }

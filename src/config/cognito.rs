@@ -10,6 +10,7 @@ use crate::validate::{Finding, Problem, ValidationResult, rules};
 /// Cognito JWT auth in front of the gateway. Leave the ids out to have them created.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(deny_unknown_fields)]
 pub struct CognitoConfig {
     /// An existing user pool id (`<region>_<id>`); left out, a pool is created.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -11,6 +11,7 @@ use crate::validate::{Finding, ValidationResult, rules};
 /// The AgentCore gateway (MCP) and its targets.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(deny_unknown_fields)]
 pub struct GatewayConfig {
     /// Gateway name: letters and digits with single hyphens, such as `sre-agent-gateway`.
     pub gateway_name: String,
@@ -34,6 +35,7 @@ pub struct GatewayConfig {
 /// One backend API exposed through the gateway.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(deny_unknown_fields)]
 pub struct TargetConfig {
     /// Target name; tools appear as `<name>___<operationId>`.
     pub name: String,

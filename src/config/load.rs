@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::overrides::{self, Override, OverrideError, Source};
-use super::schema::SchemaView;
+use super::schema::{SchemaView, config_view};
 use super::{Config, Environment, ValidationContext};
 use crate::validate::{Finding, ValidationResult, rules};
 
@@ -59,14 +59,15 @@ pub struct Loaded {
 pub fn load(path: &Path, env: &dyn Environment, flags: &[Override]) -> Result<Loaded, LoadError> {
     let text = read(path)?;
     let mut document = parse(path, &text)?;
-    let schema = SchemaView::default();
+    let schema = config_view();
     let mut findings = ValidationResult::new();
-    unknown_keys(&schema, schema.root(), &document, "", &mut findings);
+    unknown_keys(schema, schema.root(), &document, "", &mut findings);
+    scalars_as_text(schema, schema.root(), &mut document);
 
     let cwd = std::env::current_dir().unwrap_or_default();
-    let mut layers = overrides::from_env(env, &schema);
+    let mut layers = overrides::from_env(env, schema);
     layers.extend_from_slice(flags);
-    let sources = overrides::apply(&mut document, &layers, &schema, &cwd).map_err(LoadError::Override)?;
+    let sources = overrides::apply(&mut document, &layers, schema, &cwd).map_err(LoadError::Override)?;
 
     let config = match serde_path_to_error::deserialize::<_, Config>(document) {
         Ok(config) => Some(config),
@@ -112,8 +113,17 @@ impl Loaded {
                 finding.message = format!("{} (value from {source})", finding.message);
             }
         }
+        result.findings.sort_by_key(|f| section_rank(f.section()));
         result
     }
+}
+
+/// Findings are listed in the order of the file's sections; file-level ones come first.
+fn section_rank(section: &str) -> usize {
+    ["aws", "cognito", "gateway", "tls", "deployment"]
+        .iter()
+        .position(|s| *s == section)
+        .map_or(0, |i| i + 1)
 }
 
 fn read(path: &Path) -> Result<String, LoadError> {
@@ -167,6 +177,45 @@ fn without_nulls(value: Value) -> Value {
 
 fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or_default().trim().to_string()
+}
+
+/// YAML reads `account_id: 123456789012` or `s3_path_prefix: 2024` as numbers; where the field is
+/// text, the scalar is taken as the text it was written as (a float with no fraction, such as
+/// `012345678901`, loses only its leading zero, which validation then explains).
+fn scalars_as_text(schema: &SchemaView, node: &Value, value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let Some(known) = schema.properties(node) else {
+                return;
+            };
+            for (key, child) in map.iter_mut() {
+                if let Some(child_node) = known.get(key) {
+                    scalars_as_text(schema, child_node, child);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_node) = schema.items(node) {
+                for item in items {
+                    scalars_as_text(schema, item_node, item);
+                }
+            }
+        }
+        Value::Number(n) if schema.types(node) == ["string"] || schema.types(node) == ["string", "null"] => {
+            let text = match n.as_f64() {
+                #[allow(clippy::cast_possible_truncation)]
+                Some(f) if !n.is_i64() && !n.is_u64() && f.fract() == 0.0 && f.abs() < 1e15 => {
+                    format!("{}", f as i64)
+                }
+                _ => n.to_string(),
+            };
+            *value = Value::String(text);
+        }
+        Value::Bool(b) if schema.types(node).first() == Some(&"string") => {
+            *value = Value::String(b.to_string());
+        }
+        _ => {}
+    }
 }
 
 /// Reports every key the schema does not know, with the closest known key.

@@ -38,6 +38,7 @@ pub const CONFIG_VERSION: u32 = 1;
 /// The whole configuration of one deployment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(deny_unknown_fields)]
 #[schemars(title = "sre-agent-deploy configuration")]
 pub struct Config {
     /// Version of the config file format.

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::Config;
+use super::schema::config_view;
 use crate::validate::{Finding, ValidationResult};
 
 /// Upper-case words that only ever appear in templates.
@@ -30,7 +31,13 @@ fn walk(value: &Value, path: &str, result: &mut ValidationResult) {
                         path,
                         format!("{path} still holds the template placeholder \"{placeholder}\""),
                     )
-                    .suggest(format!("replace \"{placeholder}\" with your own value")),
+                    .suggest(match config_view().description(path) {
+                        Some(what) => format!(
+                            "replace \"{placeholder}\" with your own value: {}",
+                            lowercase_first(what)
+                        ),
+                        None => format!("replace \"{placeholder}\" with your own value"),
+                    }),
                 );
             }
         }
@@ -51,6 +58,13 @@ fn walk(value: &Value, path: &str, result: &mut ValidationResult) {
         }
         _ => {}
     }
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
 }
 
 /// The first placeholder in `text`, if any.

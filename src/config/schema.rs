@@ -5,9 +5,31 @@ use serde_json::{Map, Value};
 
 use super::Config;
 
+/// Fields each definition requires. The models default every field so that a missing one becomes
+/// a validation finding rather than a parse error; editors still learn here what must be filled in.
+const REQUIRED: &[(&str, &[&str])] = &[
+    ("", &["aws", "cognito", "gateway", "tls"]),
+    ("AwsConfig", &["account_id", "region", "role_name"]),
+    ("CognitoConfig", &["cognito_domain"]),
+    ("GatewayConfig", &["gateway_name", "s3_bucket", "targets"]),
+    ("TargetConfig", &["name", "spec", "backend_url"]),
+    ("TlsConfig", &["domain_name", "ssl_cert_path", "ssl_key_path"]),
+];
+
 /// The config schema as JSON, generated from the models.
 pub fn config_schema() -> Value {
-    serde_json::to_value(schemars::schema_for!(Config)).unwrap_or(Value::Null)
+    let mut schema = serde_json::to_value(schemars::schema_for!(Config)).unwrap_or(Value::Null);
+    for (definition, fields) in REQUIRED {
+        let node = if definition.is_empty() {
+            Some(&mut schema)
+        } else {
+            schema.get_mut("$defs").and_then(|d| d.get_mut(*definition))
+        };
+        if let Some(Value::Object(node)) = node {
+            node.insert("required".into(), Value::from(fields.to_vec()));
+        }
+    }
+    schema
 }
 
 /// The schema as committed to `schemas/config.schema.json`: pretty-printed, newline-terminated.
@@ -56,6 +78,12 @@ impl Default for SchemaView {
     fn default() -> Self {
         Self::new(config_schema())
     }
+}
+
+/// The config schema's view, generated once per process.
+pub fn config_view() -> &'static SchemaView {
+    static VIEW: std::sync::LazyLock<SchemaView> = std::sync::LazyLock::new(SchemaView::default);
+    &VIEW
 }
 
 impl SchemaView {
@@ -118,6 +146,12 @@ impl SchemaView {
         Some(self.resolve(node))
     }
 
+    /// The description of the field at a dotted `path`, if the schema has one.
+    pub fn description(&self, path: &str) -> Option<&str> {
+        let node = self.node_at(&parse_path(path)?)?;
+        node.get("description").and_then(Value::as_str)
+    }
+
     /// The JSON types a node accepts (`"string"`, `"integer"`, `"null"`...).
     pub fn types<'a>(&'a self, node: &'a Value) -> Vec<&'a str> {
         match self.resolve(node).get("type") {
@@ -169,6 +203,24 @@ mod tests {
         assert_eq!(parse_path("aws.region").map(|p| p.len()), Some(2));
         for bad in ["", "aws.", ".aws", "a[x]", "a[1", "a[1]b"] {
             assert_eq!(parse_path(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn required_fields_are_marked_for_editors() {
+        let schema = config_schema();
+        assert_eq!(schema["required"][0], "aws");
+        for (definition, fields) in REQUIRED.iter().skip(1) {
+            let props = schema["$defs"][*definition]["properties"]
+                .as_object()
+                .expect(definition);
+            for field in *fields {
+                assert!(props.contains_key(*field), "{definition}.{field}");
+            }
+            assert_eq!(
+                schema["$defs"][*definition]["required"].as_array().map(Vec::len),
+                Some(fields.len())
+            );
         }
     }
 

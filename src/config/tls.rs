@@ -17,6 +17,7 @@ const MAX_PEM_BYTES: u64 = 1024 * 1024;
 /// TLS for the backend servers the gateway calls.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(deny_unknown_fields)]
 pub struct TlsConfig {
     /// The DNS name the backends are served on; the certificate must cover it.
     pub domain_name: String,

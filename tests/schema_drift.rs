@@ -1,0 +1,34 @@
+//! The committed `schemas/config.schema.json` must equal what the models generate.
+//! Regenerate with `UPDATE_SCHEMAS=1 cargo test --test schema_drift`.
+#![allow(clippy::disallowed_methods)]
+
+use std::path::Path;
+
+use sre_agent_deploy::config::schema::config_schema_text;
+
+#[test]
+fn committed_config_schema_matches_the_models() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/config.schema.json");
+    let generated = config_schema_text();
+    if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+        std::fs::write(&path, &generated).expect("write schema");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "schemas/config.schema.json is out of date with the config models; \
+         run `UPDATE_SCHEMAS=1 cargo test --test schema_drift` and commit the result"
+    );
+}
+
+#[test]
+fn example_config_points_editors_at_the_schema() {
+    let example = include_str!("../templates/config.example.yaml");
+    let first = example.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        "# yaml-language-server: $schema=../schemas/config.schema.json"
+    );
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/../schemas/config.schema.json");
+    assert!(schema_path.is_file());
+}

@@ -1,0 +1,113 @@
+//! Shared test support: a temporary folder with a valid config, real PEM files, and a command
+//! that runs the built binary with a clean environment.
+#![allow(dead_code, clippy::disallowed_methods)]
+
+pub mod certs;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// A valid config, with the TLS files in the same folder.
+pub const VALID_CONFIG: &str = r#"version: 1
+aws:
+  account_id: "123456789012"
+  region: us-west-2
+  role_name: SreAgentGatewayRole
+cognito:
+  cognito_domain: sre-agent-test
+  resource_server_id: sre-agent
+  scopes: [sre-agent/invoke]
+gateway:
+  gateway_name: sre-agent-gateway
+  s3_bucket: sre-agent-specs-test
+  s3_path_prefix: sre-agent/specs
+  credential_provider_name: sre-agent-api-key
+  api_key: env:BACKEND_API_KEY
+  targets:
+    - name: k8s-api
+      spec: kubernetes
+      backend_url: https://backend.sre-agent.internal:8011
+    - name: logs-api
+      spec: logs
+      backend_url: https://backend.sre-agent.internal:8012
+tls:
+  domain_name: backend.sre-agent.internal
+  ssl_cert_path: fullchain.pem
+  ssl_key_path: privkey.pem
+  ca_bundle_path: ca.pem
+deployment:
+  deployment_id: sre-test
+"#;
+
+/// A temporary folder holding `config.yaml` and the certificate files it names.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    /// A folder with real PEM files and `VALID_CONFIG` as `config.yaml`.
+    pub fn new() -> Self {
+        Self::with_config(VALID_CONFIG)
+    }
+
+    /// A folder with real PEM files and `config` as `config.yaml`.
+    pub fn with_config(config: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        certs::write_chain(dir.path(), "backend.sre-agent.internal", 90).expect("certificates");
+        let fixture = Self { dir };
+        fixture.write("config.yaml", config);
+        fixture
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, contents: &str) {
+        std::fs::write(self.path(name), contents).expect("write fixture file");
+    }
+
+    /// `VALID_CONFIG` with one substring replaced, written as `config.yaml`.
+    pub fn with_replaced(from: &str, to: &str) -> Self {
+        assert!(VALID_CONFIG.contains(from), "fixture does not contain {from:?}");
+        Self::with_config(&VALID_CONFIG.replacen(from, to, 1))
+    }
+
+    /// The binary, run in the fixture folder with only the variables a test sets.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("sre-agent-deploy").expect("binary built");
+        cmd.current_dir(self.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("BACKEND_API_KEY", "test-backend-key");
+        cmd
+    }
+
+    /// `--validate-only --config config.yaml` plus `args`.
+    pub fn validate(&self, args: &[&str]) -> Command {
+        let mut cmd = self.cmd();
+        cmd.args(["--validate-only", "--config", "config.yaml"])
+            .args(args);
+        cmd
+    }
+}
+
+/// The JSON a `--output json` run printed.
+pub fn json_output(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).expect("stdout is one JSON object")
+}
+
+/// The `field`s of the findings in a JSON result.
+pub fn finding_fields(json: &serde_json::Value) -> Vec<String> {
+    json["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| f["field"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+pub fn repo_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
