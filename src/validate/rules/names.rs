@@ -108,19 +108,22 @@ pub fn cognito_domain_prefix(value: &str) -> Result<(), Problem> {
             return Err(Problem::new(format!(
                 "a Cognito domain prefix cannot contain the reserved word \"{reserved}\""
             ))
-            .suggest(format!(
-                "remove \"{reserved}\", for example \"{}\"",
-                fix_domain_prefix(&value.replace(reserved, ""))
-            )));
+            .suggest(format!("remove \"{reserved}\", for example \"{}\"", fix_domain_prefix(value))));
         }
     }
     Ok(())
 }
 
+/// The closest valid prefix: lowercase, other characters as single hyphens, reserved words
+/// removed, at most 63 characters, no hyphen at either end.
 fn fix_domain_prefix(value: &str) -> String {
+    let mut text = value.to_ascii_lowercase();
+    while let Some(word) = ["aws", "amazon", "cognito"].iter().find(|w| text.contains(*w)) {
+        text = text.replace(word, "");
+    }
     let mut fixed = String::new();
-    for c in value.to_ascii_lowercase().chars() {
-        if c.is_ascii_alphanumeric() {
+    for c in text.chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
             fixed.push(c);
         } else if !fixed.ends_with('-') {
             fixed.push('-');
@@ -268,6 +271,23 @@ mod tests {
         assert!(deployment_id("sre-prod-1").is_ok());
         for bad in ["ab", "1abc", "Abc", "abc-", "a_b_c", &"a".repeat(33)] {
             assert!(deployment_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the input, a suggested gateway name is itself valid.
+        #[test]
+        fn suggested_gateway_names_are_valid(input in "\\PC{0,120}") {
+            if let Some(fixed) = fix_gateway_name(&input) {
+                proptest::prop_assert!(gateway_name(&fixed).is_ok(), "{fixed:?}");
+            }
+        }
+
+        /// Whatever the input, a suggested Cognito prefix is itself valid.
+        #[test]
+        fn suggested_domain_prefixes_are_well_formed(input in "\\PC{0,80}") {
+            let fixed = fix_domain_prefix(&input);
+            proptest::prop_assert!(cognito_domain_prefix(&fixed).is_ok(), "{fixed:?}");
         }
     }
 }
