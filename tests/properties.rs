@@ -227,7 +227,7 @@ fn apply(config: &mut Config, mutation: &Mutation) -> String {
                 "gateway.s3_bucket" => config.gateway.s3_bucket = value,
                 "gateway.targets[0].name" => config.gateway.targets[0].name = value,
                 "gateway.targets[0].backend_url" => {
-                    config.gateway.targets[0].backend_url = format!("https://{value}:8011")
+                    config.gateway.targets[0].backend_url = format!("https://{value}:8011");
                 }
                 _ => config.tls.domain_name = value,
             }
@@ -305,7 +305,7 @@ proptest! {
         let loaded = load(&path, &HashMap::<String, String>::new(), &[]).expect("loads");
         let result = loaded.validate(&*ENV);
         prop_assert!(result.findings.iter().any(|f| f.field == "gateway.api_key" && f.severity == Severity::Error));
-        let everything = format!("{:?}{:?}", loaded, result);
+        let everything = format!("{loaded:?}{result:?}");
         prop_assert!(!everything.contains(&secret));
     }
 }

@@ -152,12 +152,11 @@ mod tests {
         /// A suggested bucket name always passes every rule.
         #[test]
         fn suggested_bucket_names_are_valid(input in "\\PC{0,90}") {
-            if let Err(problem) = s3_bucket(&input) {
-                if let Some(suggestion) = problem.suggestion {
+            if let Err(problem) = s3_bucket(&input)
+                && let Some(suggestion) = problem.suggestion {
                     let name = suggestion.trim_start_matches("use \"").trim_end_matches('"');
                     proptest::prop_assert!(s3_bucket(name).is_ok(), "{name:?}");
                 }
-            }
         }
     }
 }

@@ -108,7 +108,10 @@ pub fn cognito_domain_prefix(value: &str) -> Result<(), Problem> {
             return Err(Problem::new(format!(
                 "a Cognito domain prefix cannot contain the reserved word \"{reserved}\""
             ))
-            .suggest(format!("remove \"{reserved}\", for example \"{}\"", fix_domain_prefix(value))));
+            .suggest(format!(
+                "remove \"{reserved}\", for example \"{}\"",
+                fix_domain_prefix(value)
+            )));
         }
     }
     Ok(())
