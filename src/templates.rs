@@ -95,4 +95,68 @@ mod tests {
         assert!(check_spec("api.yaml", dir.path()).is_ok());
         assert!(check_spec("specs/missing.yaml", dir.path()).is_err());
     }
+
+    /// Every operation of a spec, as (path, method, operation).
+    fn operations(spec: &serde_json::Value) -> Vec<(String, String, serde_json::Value)> {
+        let mut ops = Vec::new();
+        for (path, item) in spec["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("path item") {
+                if ["get", "put", "post", "delete", "patch", "head", "options"].contains(&method.as_str()) {
+                    ops.push((path.clone(), method.clone(), op.clone()));
+                }
+            }
+        }
+        ops
+    }
+
+    #[test]
+    fn builtin_specs_are_openapi_3_with_operation_ids_and_an_api_key_header() {
+        let mut ids = std::collections::BTreeSet::new();
+        for (name, text) in BUILTIN_SPECS {
+            assert!(
+                text.contains("{{ backend_url }}") && text.contains("{{ backend_domain }}"),
+                "{name}"
+            );
+            let rendered = text
+                .replace("{{ backend_url }}", "https://backend.corp.internal:8011")
+                .replace("{{ backend_domain }}", "backend.corp.internal");
+            assert!(
+                !rendered.contains("{{") && !rendered.contains("{%"),
+                "{name}: stray template syntax"
+            );
+            let spec: serde_json::Value = serde_saphyr::from_str(&rendered).expect(name);
+            assert!(
+                spec["openapi"].as_str().is_some_and(|v| v.starts_with("3.0")),
+                "{name}"
+            );
+            assert_eq!(
+                spec["servers"][0]["url"], "https://backend.corp.internal:8011",
+                "{name}"
+            );
+            let scheme = &spec["components"]["securitySchemes"]["apiKey"];
+            assert_eq!(scheme["type"], "apiKey", "{name}");
+            assert_eq!(scheme["in"], "header", "{name}");
+            assert_eq!(scheme["name"], "X-API-Key", "{name}");
+            let ops = operations(&spec);
+            assert!(ops.len() >= 4, "{name}");
+            for (path, method, op) in ops {
+                let id = op["operationId"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{name} {method} {path}"));
+                assert!(id.chars().all(|c| c.is_ascii_alphanumeric()), "{id}");
+                assert!(ids.insert(id.to_string()), "{id} is not unique");
+            }
+            for word in ["oneOf", "anyOf", "allOf"] {
+                assert!(!rendered.contains(word), "{name} uses {word}");
+            }
+        }
+    }
+
+    #[test]
+    fn config_example_parses_as_yaml() {
+        let value: serde_json::Value = serde_saphyr::from_str(CONFIG_EXAMPLE).expect("example parses");
+        for section in ["aws", "cognito", "gateway", "tls"] {
+            assert!(value[section].is_object(), "{section}");
+        }
+    }
 }

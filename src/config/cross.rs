@@ -127,4 +127,95 @@ mod tests {
             assert!(check_role_arn(bad).is_err(), "{bad}");
         }
     }
+
+    fn config() -> Config {
+        let mut c = Config::default();
+        c.aws.account_id = "123456789012".into();
+        c.aws.region = "us-east-1".into();
+        c.aws.role_name = "Gw".into();
+        c.tls.domain_name = "backend.corp.internal".into();
+        c
+    }
+
+    fn findings(c: &Config) -> Vec<(String, crate::validate::Severity)> {
+        validate(c)
+            .findings
+            .into_iter()
+            .map(|f| (f.field, f.severity))
+            .collect()
+    }
+
+    #[test]
+    fn pool_in_another_region_is_a_warning() {
+        use crate::validate::Severity::Warning;
+        let mut c = config();
+        c.cognito.user_pool_id = Some("eu-west-1_AbC".into());
+        assert_eq!(findings(&c), [("cognito.user_pool_id".to_string(), Warning)]);
+        c.cognito.user_pool_id = Some("us-east-1_AbC".into());
+        assert_eq!(findings(&c), []);
+    }
+
+    #[test]
+    fn hosted_domain_in_another_region_is_a_warning() {
+        let mut c = config();
+        c.cognito.cognito_domain = "https://sre.auth.eu-west-1.amazoncognito.com".into();
+        assert_eq!(findings(&c).len(), 1);
+        c.cognito.cognito_domain = "https://sre.auth.us-east-1.amazoncognito.com".into();
+        assert_eq!(findings(&c), []);
+    }
+
+    #[test]
+    fn provider_must_be_in_the_same_account_and_region() {
+        use crate::validate::Severity::Error;
+        let mut c = config();
+        c.gateway.provider_arn = Some(
+            "arn:aws:bedrock-agentcore:us-west-2:210987654321:token-vault/default/apikeycredentialprovider/k"
+                .into(),
+        );
+        let f = findings(&c);
+        assert_eq!(
+            f,
+            [
+                ("gateway.provider_arn".to_string(), Error),
+                ("gateway.provider_arn".to_string(), Error)
+            ]
+        );
+        c.gateway.provider_arn = Some(
+            "arn:aws:bedrock-agentcore:us-east-1:123456789012:token-vault/default/apikeycredentialprovider/k"
+                .into(),
+        );
+        assert_eq!(findings(&c), []);
+    }
+
+    #[test]
+    fn invalid_region_is_not_compared() {
+        let mut c = config();
+        c.aws.region = "mars-1".into();
+        c.cognito.user_pool_id = Some("eu-west-1_AbC".into());
+        assert_eq!(findings(&c), []);
+    }
+
+    #[test]
+    fn backends_off_the_certificate_domain_warn() {
+        let mut c = config();
+        c.gateway.targets = vec![
+            crate::config::TargetConfig {
+                name: "a".into(),
+                spec: "logs".into(),
+                backend_url: "https://backend.corp.internal:8011".into(),
+            },
+            crate::config::TargetConfig {
+                name: "b".into(),
+                spec: "logs".into(),
+                backend_url: "https://other.corp.internal:8012".into(),
+            },
+        ];
+        assert_eq!(
+            findings(&c),
+            [(
+                "gateway.targets[1].backend_url".to_string(),
+                crate::validate::Severity::Warning
+            )]
+        );
+    }
 }
