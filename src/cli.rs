@@ -26,6 +26,7 @@ Where values come from (later wins): the config file, then environment variables
 #[derive(Debug, Parser)]
 #[command(name = "sre-agent-deploy", version, about, long_about = None)]
 #[command(after_long_help = format!("{AFTER_HELP}\n{EXIT_CODES_HELP}"))]
+#[command(after_help = "Run with --help for the modes, where values come from, and the exit codes.")]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
