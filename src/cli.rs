@@ -8,11 +8,19 @@ use crate::exit::EXIT_CODES_HELP;
 
 const AFTER_HELP: &str = "\
 Modes:
-  sre-agent-deploy                             interactive wizard (coming with a later release)
+  sre-agent-deploy --non-interactive -c FILE   deploy (or bring up to date) the stack in FILE
   sre-agent-deploy --validate-only -c FILE     check a config without creating anything (for CI)
-  sre-agent-deploy --resume                    finish an interrupted deployment (coming)
-  sre-agent-deploy --cleanup --deployment-id ID  remove what a deployment created (coming)
+  sre-agent-deploy --resume [--state-file F | --deployment-id ID]
+                                               finish an interrupted or failed deployment
+  sre-agent-deploy --cleanup --deployment-id ID [--dry-run] [--yes]
+                                               delete what a deployment created, nothing else
   sre-agent-deploy init [--output FILE]        write a commented example config
+  sre-agent-deploy                             interactive wizard (coming with a later release)
+
+AWS access uses the standard credential chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO, instance
+roles...) and the standard endpoint override AWS_ENDPOINT_URL (for a local emulator).
+State: .sre-agent-deploy/<deployment-id>.json in the current folder, unless --state-file or
+deployment.state_file says otherwise. It holds no secret values.
 
 Where values come from (later wins): the config file, then environment variables, then flags.
   Environment: SRE_AGENT_DEPLOY_<SECTION>_<FIELD> for any field (SRE_AGENT_DEPLOY_AWS_REGION),
@@ -92,6 +100,13 @@ pub struct RunArgs {
     /// Delete every resource a deployment created (needs --deployment-id).
     #[arg(long, requires = "deployment_id", conflicts_with = "validate_only")]
     pub cleanup: bool,
+
+    /// Answer yes to confirmations (cleanup, applying a changed config on resume).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// With --cleanup: list what would be deleted, delete nothing.
+    #[arg(long, requires = "cleanup")]
+    pub dry_run: bool,
 
     /// Deployment id (sets deployment.deployment_id).
     #[arg(long, value_name = "ID")]

@@ -23,6 +23,20 @@ pub enum Error {
     },
     #[error("{mode} is not available yet in this version of sre-agent-deploy")]
     NotAvailable { mode: &'static str },
+    #[error(transparent)]
+    State(#[from] crate::deploy::store::StateError),
+    #[error("{error}")]
+    Deploy {
+        error: Box<crate::deploy::error::DeployError>,
+        /// The command that continues the deployment.
+        resume: String,
+    },
+    #[error("the config changed since deployment {deployment_id} last ran:\n{diff}")]
+    ConfigChanged { deployment_id: String, diff: String },
+    #[error("{what} needs confirmation, and this run is not interactive")]
+    NeedsConfirmation { what: String },
+    #[error("{what} was not confirmed; nothing was changed")]
+    Declined { what: String },
 }
 
 impl Error {
@@ -44,13 +58,29 @@ impl Error {
             Self::AlreadyExists { .. } => Some("pass --force to overwrite it, or choose another --output".into()),
             Self::Write { .. } => Some("check that the folder exists and is writable".into()),
             Self::NotAvailable { .. } => Some(
-                "for now, check a config with `sre-agent-deploy --validate-only --config config.yaml`".into(),
+                "use `sre-agent-deploy --non-interactive --config config.yaml` to deploy, or --validate-only to check a config".into(),
             ),
+            Self::State(e) => e.suggestion(),
+            Self::Deploy { error, resume } => {
+                let fix = error.suggestion().map(|s| format!("{s}\n  ")).unwrap_or_default();
+                Some(format!("{fix}resume: {resume}"))
+            }
+            Self::ConfigChanged { .. } => Some("review the change, then run again with --yes to apply it".into()),
+            Self::NeedsConfirmation { .. } => Some("pass --yes to confirm".into()),
+            Self::Declined { .. } => None,
         }
     }
 
     pub fn exit_status(&self) -> ExitStatus {
-        ExitStatus::Usage
+        match self {
+            Self::Deploy { error, .. }
+                if matches!(**error, crate::deploy::error::DeployError::Interrupted) =>
+            {
+                ExitStatus::Interrupted
+            }
+            Self::Deploy { .. } => ExitStatus::Failed,
+            _ => ExitStatus::Usage,
+        }
     }
 
     /// The error as people read it: the message, then the suggestion.

@@ -5,12 +5,17 @@ use std::process::ExitCode;
 /// How a run ended. The numbers are part of the CLI contract (README, `--help`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
-    /// 0: everything asked for succeeded (the config is valid).
+    /// 0: everything asked for succeeded.
     Success,
     /// 1: validation found errors (or warnings, with `--strict`).
     Invalid,
-    /// 2: a usage or I/O problem: bad flags, unreadable or malformed files, unavailable mode.
+    /// 2: a usage or I/O problem: bad flags, unreadable or malformed files, a locked or corrupt
+    /// state file, a declined confirmation.
     Usage,
+    /// 3: the deployment or cleanup failed part way; the state is saved and it can be resumed.
+    Failed,
+    /// 130: interrupted (Ctrl-C); the state is saved and it can be resumed.
+    Interrupted,
 }
 
 impl ExitStatus {
@@ -19,6 +24,8 @@ impl ExitStatus {
             Self::Success => 0,
             Self::Invalid => 1,
             Self::Usage => 2,
+            Self::Failed => 3,
+            Self::Interrupted => 130,
         }
     }
 }
@@ -32,6 +39,8 @@ impl From<ExitStatus> for ExitCode {
 /// The exit code table printed in `--help`.
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
-  0  success: the configuration is valid
-  1  validation found errors (or warnings, with --strict)
-  2  usage or I/O problem: bad flags, unreadable or malformed file, mode not available";
+  0    success
+  1    validation found errors (or warnings, with --strict)
+  2    usage or I/O problem: bad flags, unreadable or malformed file, state file locked or corrupt
+  3    deployment or cleanup failed part way; state saved, resume with the printed command
+  130  interrupted (Ctrl-C); state saved, resume with the printed command";

@@ -4,9 +4,11 @@
 // Tests set up fixtures with plain writes; the atomic-write rule is for the product.
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 
+pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod deploy;
 pub mod error;
 pub mod exit;
 pub mod files;

@@ -1,10 +1,12 @@
 //! One file per command. Each takes parsed arguments and writers, and returns an exit status or
 //! an [`Error`](crate::error::Error); `lib.rs` renders errors.
 
+pub mod cleanup;
+pub mod deploy;
 pub mod init;
 pub mod validate;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use crate::cli::{Cli, Command};
 use crate::config::Environment;
@@ -21,11 +23,11 @@ pub fn dispatch(cli: &Cli, env: &dyn Environment, out: &mut dyn Write) -> Result
             Ok(ExitStatus::Success)
         }
         None if cli.run.validate_only => validate::run(&cli.run, env, out),
-        None if cli.run.resume => Err(Error::NotAvailable { mode: "--resume" }),
-        None if cli.run.cleanup => Err(Error::NotAvailable { mode: "--cleanup" }),
-        None if cli.run.non_interactive => Err(Error::NotAvailable {
-            mode: "deployment (--non-interactive)",
-        }),
+        None if cli.run.resume => deploy::resume(&cli.run, env, out),
+        None if cli.run.cleanup => cleanup::run(&cli.run, env, out),
+        None if cli.run.non_interactive || !std::io::stdin().is_terminal() => {
+            deploy::deploy(&cli.run, env, out)
+        }
         None => Err(Error::NotAvailable {
             mode: "the interactive wizard",
         }),

@@ -1,0 +1,308 @@
+//! Bedrock AgentCore control plane: the API key credential provider, the gateway, its targets.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_bedrockagentcorecontrol::types::{
+    ApiKeyCredentialLocation, ApiSchemaConfiguration, AuthorizerConfiguration, AuthorizerType,
+    CredentialProvider, CredentialProviderConfiguration, CredentialProviderType,
+    CustomJwtAuthorizerConfiguration, GatewayApiKeyCredentialProvider, GatewayProtocolType,
+    McpTargetConfiguration, S3Configuration, TargetConfiguration,
+};
+use secrecy::ExposeSecret;
+
+use super::{AwsError, ErrorKind, call};
+use crate::config::Secret;
+
+type Client = aws_sdk_bedrockagentcorecontrol::Client;
+
+/// A gateway or target as the deployment tracks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    /// The service's status string (`CREATING`, `READY`, `FAILED`...).
+    pub status: String,
+    pub status_reasons: Vec<String>,
+    /// The gateway's MCP URL (gateways only).
+    pub url: Option<String>,
+}
+
+/// Creates the provider holding the backend API key; returns its ARN.
+pub async fn create_provider(
+    c: &Client,
+    name: &str,
+    api_key: &Secret,
+    tags: &BTreeMap<String, String>,
+) -> Result<String, AwsError> {
+    let out = call(
+        "CreateApiKeyCredentialProvider",
+        c.create_api_key_credential_provider()
+            .name(name)
+            .api_key(api_key.expose_secret())
+            .set_tags(Some(to_hash_map(tags)))
+            .send(),
+    )
+    .await?;
+    Ok(out.credential_provider_arn().to_string())
+}
+
+/// The provider's ARN, or `None` when there is no provider of that name.
+pub async fn provider_arn(c: &Client, name: &str) -> Result<Option<String>, AwsError> {
+    match call(
+        "GetApiKeyCredentialProvider",
+        c.get_api_key_credential_provider().name(name).send(),
+    )
+    .await
+    {
+        Ok(out) => Ok(Some(out.credential_provider_arn().to_string())),
+        Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn delete_provider(c: &Client, name: &str) -> Result<(), AwsError> {
+    call(
+        "DeleteApiKeyCredentialProvider",
+        c.delete_api_key_credential_provider().name(name).send(),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// `(name, arn)` of every API key credential provider.
+pub async fn list_providers(c: &Client) -> Result<Vec<(String, String)>, AwsError> {
+    let mut providers = Vec::new();
+    let mut token = None;
+    loop {
+        let out = call(
+            "ListApiKeyCredentialProviders",
+            c.list_api_key_credential_providers().set_next_token(token).send(),
+        )
+        .await?;
+        providers.extend(
+            out.credential_providers()
+                .iter()
+                .map(|p| (p.name().to_string(), p.credential_provider_arn().to_string())),
+        );
+        match out.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => return Ok(providers),
+        }
+    }
+}
+
+pub async fn tags(c: &Client, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
+    let out = call(
+        "ListTagsForResource",
+        c.list_tags_for_resource().resource_arn(arn).send(),
+    )
+    .await?;
+    Ok(out
+        .tags()
+        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default())
+}
+
+/// What a new gateway needs.
+#[derive(Debug, Clone)]
+pub struct GatewaySpec<'a> {
+    pub name: &'a str,
+    pub role_arn: &'a str,
+    pub discovery_url: &'a str,
+    pub allowed_client: &'a str,
+    pub client_token: &'a str,
+    pub tags: &'a BTreeMap<String, String>,
+}
+
+/// Creates an MCP gateway with a `CUSTOM_JWT` authorizer. Cognito access tokens carry `client_id`
+/// and no `aud`, so the authorizer allows the app client rather than an audience.
+pub async fn create_gateway(c: &Client, spec: &GatewaySpec<'_>) -> Result<Resource, AwsError> {
+    let jwt = CustomJwtAuthorizerConfiguration::builder()
+        .discovery_url(spec.discovery_url)
+        .allowed_clients(spec.allowed_client)
+        .build()
+        .map_err(|e| AwsError::other("CreateGateway", e.to_string()))?;
+    let out = call(
+        "CreateGateway",
+        c.create_gateway()
+            .name(spec.name)
+            .description("SRE agent gateway (sre-agent-deploy)")
+            .role_arn(spec.role_arn)
+            .protocol_type(GatewayProtocolType::Mcp)
+            .authorizer_type(AuthorizerType::CustomJwt)
+            .authorizer_configuration(AuthorizerConfiguration::CustomJwtAuthorizer(jwt))
+            .client_token(spec.client_token)
+            .set_tags(Some(to_hash_map(spec.tags)))
+            .send(),
+    )
+    .await?;
+    Ok(Resource {
+        id: out.gateway_id().to_string(),
+        arn: out.gateway_arn().to_string(),
+        name: out.name().to_string(),
+        status: out.status().as_str().to_string(),
+        status_reasons: out.status_reasons().to_vec(),
+        url: out.gateway_url().map(str::to_string),
+    })
+}
+
+pub async fn get_gateway(c: &Client, id: &str) -> Result<Option<Resource>, AwsError> {
+    match call("GetGateway", c.get_gateway().gateway_identifier(id).send()).await {
+        Ok(out) => Ok(Some(Resource {
+            id: out.gateway_id().to_string(),
+            arn: out.gateway_arn().to_string(),
+            name: out.name().to_string(),
+            status: out.status().as_str().to_string(),
+            status_reasons: out.status_reasons().to_vec(),
+            url: out.gateway_url().map(str::to_string),
+        })),
+        Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// `(id, name)` of every gateway.
+pub async fn list_gateways(c: &Client) -> Result<Vec<(String, String)>, AwsError> {
+    let mut gateways = Vec::new();
+    let mut token = None;
+    loop {
+        let out = call("ListGateways", c.list_gateways().set_next_token(token).send()).await?;
+        gateways.extend(
+            out.items()
+                .iter()
+                .map(|g| (g.gateway_id().to_string(), g.name().to_string())),
+        );
+        match out.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => return Ok(gateways),
+        }
+    }
+}
+
+pub async fn delete_gateway(c: &Client, id: &str) -> Result<(), AwsError> {
+    call("DeleteGateway", c.delete_gateway().gateway_identifier(id).send())
+        .await
+        .map(|_| ())
+}
+
+/// What a new target needs.
+#[derive(Debug, Clone)]
+pub struct TargetSpec<'a> {
+    pub gateway_id: &'a str,
+    pub name: &'a str,
+    pub s3_uri: &'a str,
+    pub bucket_owner: &'a str,
+    pub provider_arn: &'a str,
+    pub client_token: &'a str,
+}
+
+/// Header the backends read the API key from.
+pub const API_KEY_HEADER: &str = "X-API-Key";
+
+/// Creates an OpenAPI target whose schema is in S3 and whose calls carry the API key header.
+pub async fn create_target(c: &Client, spec: &TargetSpec<'_>) -> Result<Resource, AwsError> {
+    let schema = ApiSchemaConfiguration::S3(
+        S3Configuration::builder()
+            .uri(spec.s3_uri)
+            .bucket_owner_account_id(spec.bucket_owner)
+            .build(),
+    );
+    let api_key = GatewayApiKeyCredentialProvider::builder()
+        .provider_arn(spec.provider_arn)
+        .credential_parameter_name(API_KEY_HEADER)
+        .credential_location(ApiKeyCredentialLocation::Header)
+        .build()
+        .map_err(|e| AwsError::other("CreateGatewayTarget", e.to_string()))?;
+    let credentials = CredentialProviderConfiguration::builder()
+        .credential_provider_type(CredentialProviderType::ApiKey)
+        .credential_provider(CredentialProvider::ApiKeyCredentialProvider(api_key))
+        .build()
+        .map_err(|e| AwsError::other("CreateGatewayTarget", e.to_string()))?;
+    let out = call(
+        "CreateGatewayTarget",
+        c.create_gateway_target()
+            .gateway_identifier(spec.gateway_id)
+            .name(spec.name)
+            .description(format!("SRE agent backend API {} (sre-agent-deploy)", spec.name))
+            .target_configuration(TargetConfiguration::Mcp(McpTargetConfiguration::OpenApiSchema(
+                schema,
+            )))
+            .credential_provider_configurations(credentials)
+            .client_token(spec.client_token)
+            .send(),
+    )
+    .await?;
+    Ok(Resource {
+        id: out.target_id().to_string(),
+        arn: out.gateway_arn().to_string(),
+        name: out.name().to_string(),
+        status: out.status().as_str().to_string(),
+        status_reasons: out.status_reasons().to_vec(),
+        url: None,
+    })
+}
+
+pub async fn get_target(c: &Client, gateway_id: &str, target_id: &str) -> Result<Option<Resource>, AwsError> {
+    match call(
+        "GetGatewayTarget",
+        c.get_gateway_target()
+            .gateway_identifier(gateway_id)
+            .target_id(target_id)
+            .send(),
+    )
+    .await
+    {
+        Ok(out) => Ok(Some(Resource {
+            id: out.target_id().to_string(),
+            arn: out.gateway_arn().to_string(),
+            name: out.name().to_string(),
+            status: out.status().as_str().to_string(),
+            status_reasons: out.status_reasons().to_vec(),
+            url: None,
+        })),
+        Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// `(id, name)` of the gateway's targets.
+pub async fn list_targets(c: &Client, gateway_id: &str) -> Result<Vec<(String, String)>, AwsError> {
+    let mut targets = Vec::new();
+    let mut token = None;
+    loop {
+        let out = call(
+            "ListGatewayTargets",
+            c.list_gateway_targets()
+                .gateway_identifier(gateway_id)
+                .set_next_token(token)
+                .send(),
+        )
+        .await?;
+        targets.extend(
+            out.items()
+                .iter()
+                .map(|t| (t.target_id().to_string(), t.name().to_string())),
+        );
+        match out.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => return Ok(targets),
+        }
+    }
+}
+
+pub async fn delete_target(c: &Client, gateway_id: &str, target_id: &str) -> Result<(), AwsError> {
+    call(
+        "DeleteGatewayTarget",
+        c.delete_gateway_target()
+            .gateway_identifier(gateway_id)
+            .target_id(target_id)
+            .send(),
+    )
+    .await
+    .map(|_| ())
+}
+
+fn to_hash_map(tags: &BTreeMap<String, String>) -> HashMap<String, String> {
+    tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}

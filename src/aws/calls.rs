@@ -1,0 +1,57 @@
+//! Counting AWS calls per deployment step: an SDK interceptor adds each attempt (retries
+//! included) to the counter of the step whose task is running, and remembers the operation.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+
+/// What one step has sent so far.
+#[derive(Debug, Default)]
+pub struct StepCalls {
+    pub attempts: AtomicU32,
+    /// The operation of the latest attempt, for progress displays.
+    pub current: Mutex<Option<String>>,
+}
+
+impl StepCalls {
+    pub fn count(&self) -> u32 {
+        self.attempts.load(Ordering::Relaxed)
+    }
+}
+
+tokio::task_local! {
+    /// The counters of the step running on this task.
+    pub static STEP_CALLS: Arc<StepCalls>;
+}
+
+/// The interceptor installed on every client.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallCounter;
+
+impl Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "sre-agent-deploy call counter"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let operation = cfg.load::<Metadata>().map(|m| m.name().to_string());
+        let _ = STEP_CALLS.try_with(|calls| {
+            calls.attempts.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut current) = calls.current.lock() {
+                *current = operation;
+            }
+        });
+        Ok(())
+    }
+}

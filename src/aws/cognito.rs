@@ -1,0 +1,249 @@
+//! Cognito: the user pool, its domain, the resource server with the scopes, and the app client.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_cognitoidentityprovider::types::{OAuthFlowType, ResourceServerScopeType};
+
+use super::{AwsError, ErrorKind, call};
+
+type Client = aws_sdk_cognitoidentityprovider::Client;
+
+pub async fn create_user_pool(
+    c: &Client,
+    name: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<String, AwsError> {
+    let tags: HashMap<String, String> = tags.clone().into_iter().collect();
+    let out = call(
+        "CreateUserPool",
+        c.create_user_pool()
+            .pool_name(name)
+            .set_user_pool_tags(Some(tags))
+            .send(),
+    )
+    .await?;
+    out.user_pool()
+        .and_then(|p| p.id())
+        .map(str::to_string)
+        .ok_or_else(|| AwsError::other("CreateUserPool", "the response has no pool id"))
+}
+
+/// The pool's tags, or `None` when the pool does not exist.
+pub async fn describe_user_pool(c: &Client, id: &str) -> Result<Option<BTreeMap<String, String>>, AwsError> {
+    match call("DescribeUserPool", c.describe_user_pool().user_pool_id(id).send()).await {
+        Ok(out) => Ok(out.user_pool().map(|p| {
+            p.user_pool_tags()
+                .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default()
+        })),
+        Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn list_user_pools(c: &Client) -> Result<Vec<(String, String)>, AwsError> {
+    let mut pools = Vec::new();
+    let mut token = None;
+    loop {
+        let out = call(
+            "ListUserPools",
+            c.list_user_pools().max_results(60).set_next_token(token).send(),
+        )
+        .await?;
+        pools.extend(
+            out.user_pools()
+                .iter()
+                .filter_map(|p| Some((p.id()?.to_string(), p.name()?.to_string()))),
+        );
+        match out.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => return Ok(pools),
+        }
+    }
+}
+
+pub async fn delete_user_pool(c: &Client, id: &str) -> Result<(), AwsError> {
+    call("DeleteUserPool", c.delete_user_pool().user_pool_id(id).send())
+        .await
+        .map(|_| ())
+}
+
+pub async fn create_domain(c: &Client, domain: &str, pool: &str) -> Result<(), AwsError> {
+    call(
+        "CreateUserPoolDomain",
+        c.create_user_pool_domain()
+            .domain(domain)
+            .user_pool_id(pool)
+            .send(),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The pool a domain belongs to, or `None` when the domain is free.
+pub async fn domain_owner(c: &Client, domain: &str) -> Result<Option<String>, AwsError> {
+    match call(
+        "DescribeUserPoolDomain",
+        c.describe_user_pool_domain().domain(domain).send(),
+    )
+    .await
+    {
+        Ok(out) => Ok(out
+            .domain_description()
+            .and_then(|d| d.user_pool_id())
+            .filter(|id| !id.is_empty())
+            .map(str::to_string)),
+        Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn delete_domain(c: &Client, domain: &str, pool: &str) -> Result<(), AwsError> {
+    call(
+        "DeleteUserPoolDomain",
+        c.delete_user_pool_domain()
+            .domain(domain)
+            .user_pool_id(pool)
+            .send(),
+    )
+    .await
+    .map(|_| ())
+}
+
+pub async fn create_resource_server(
+    c: &Client,
+    pool: &str,
+    identifier: &str,
+    scopes: &[String],
+) -> Result<(), AwsError> {
+    let scopes: Vec<ResourceServerScopeType> = scopes
+        .iter()
+        .filter_map(|s| {
+            let name = s.rsplit_once('/').map_or(s.as_str(), |(_, n)| n);
+            ResourceServerScopeType::builder()
+                .scope_name(name)
+                .scope_description(format!("{name} through the SRE agent gateway"))
+                .build()
+                .ok()
+        })
+        .collect();
+    call(
+        "CreateResourceServer",
+        c.create_resource_server()
+            .user_pool_id(pool)
+            .identifier(identifier)
+            .name(identifier)
+            .set_scopes(Some(scopes))
+            .send(),
+    )
+    .await
+    .map(|_| ())
+}
+
+pub async fn resource_server_exists(c: &Client, pool: &str, identifier: &str) -> Result<bool, AwsError> {
+    match call(
+        "DescribeResourceServer",
+        c.describe_resource_server()
+            .user_pool_id(pool)
+            .identifier(identifier)
+            .send(),
+    )
+    .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) if e.is(ErrorKind::NotFound) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn delete_resource_server(c: &Client, pool: &str, identifier: &str) -> Result<(), AwsError> {
+    call(
+        "DeleteResourceServer",
+        c.delete_resource_server()
+            .user_pool_id(pool)
+            .identifier(identifier)
+            .send(),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Creates an app client with a secret, the `client_credentials` flow and `scopes`; returns its id.
+/// The secret in the response is dropped here: it is read again only when a token is needed.
+pub async fn create_client(
+    c: &Client,
+    pool: &str,
+    name: &str,
+    scopes: &[String],
+) -> Result<String, AwsError> {
+    let out = call(
+        "CreateUserPoolClient",
+        c.create_user_pool_client()
+            .user_pool_id(pool)
+            .client_name(name)
+            .generate_secret(true)
+            .allowed_o_auth_flows(OAuthFlowType::ClientCredentials)
+            .allowed_o_auth_flows_user_pool_client(true)
+            .set_allowed_o_auth_scopes(Some(scopes.to_vec()))
+            .send(),
+    )
+    .await?;
+    out.user_pool_client()
+        .and_then(|c| c.client_id())
+        .map(str::to_string)
+        .ok_or_else(|| AwsError::other("CreateUserPoolClient", "the response has no client id"))
+}
+
+pub async fn client_exists(c: &Client, pool: &str, id: &str) -> Result<bool, AwsError> {
+    match call(
+        "DescribeUserPoolClient",
+        c.describe_user_pool_client()
+            .user_pool_id(pool)
+            .client_id(id)
+            .send(),
+    )
+    .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) if e.is(ErrorKind::NotFound) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// `(id, name)` of the pool's app clients.
+pub async fn list_clients(c: &Client, pool: &str) -> Result<Vec<(String, String)>, AwsError> {
+    let mut clients = Vec::new();
+    let mut token = None;
+    loop {
+        let out = call(
+            "ListUserPoolClients",
+            c.list_user_pool_clients()
+                .user_pool_id(pool)
+                .max_results(60)
+                .set_next_token(token)
+                .send(),
+        )
+        .await?;
+        clients.extend(
+            out.user_pool_clients()
+                .iter()
+                .filter_map(|c| Some((c.client_id()?.to_string(), c.client_name()?.to_string()))),
+        );
+        match out.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => return Ok(clients),
+        }
+    }
+}
+
+pub async fn delete_client(c: &Client, pool: &str, id: &str) -> Result<(), AwsError> {
+    call(
+        "DeleteUserPoolClient",
+        c.delete_user_pool_client()
+            .user_pool_id(pool)
+            .client_id(id)
+            .send(),
+    )
+    .await
+    .map(|_| ())
+}

@@ -1,0 +1,172 @@
+//! `--cleanup --deployment-id ID`: delete what the deployment created, after a confirmation.
+//! Needs no secret values. Without a state file, the resources are found by their tag.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use serde::Serialize;
+
+use super::write_out;
+use crate::aws::Clients;
+use crate::cli::{OutputFormat, RunArgs};
+use crate::config::{AwsConfig, Environment};
+use crate::deploy::cleanup::{self, Deletion, Outcome, UNDISCOVERABLE};
+use crate::deploy::progress::Progress;
+use crate::deploy::state::DeploymentStatus;
+use crate::deploy::store::{self, StateError, StateStore};
+use crate::error::Error;
+use crate::exit::ExitStatus;
+
+/// What cleanup did.
+#[derive(Debug, Serialize)]
+pub struct CleanupReport {
+    pub deployment_id: String,
+    pub dry_run: bool,
+    pub found_by_tag: bool,
+    pub resources: Vec<Deletion>,
+}
+
+impl std::fmt::Display for CleanupReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verb = if self.dry_run { "would delete" } else { "deleted" };
+        let count = |o: fn(&Outcome) -> bool| self.resources.iter().filter(|d| o(&d.outcome)).count();
+        writeln!(
+            f,
+            "cleanup of {}: {verb} {}, already gone {}, kept {}, failed {}",
+            self.deployment_id,
+            count(|o| matches!(o, Outcome::Deleted | Outcome::WouldDelete | Outcome::WithParent)),
+            count(|o| *o == Outcome::AlreadyGone),
+            count(|o| *o == Outcome::Kept),
+            count(|o| matches!(o, Outcome::Failed(_))),
+        )?;
+        for d in &self.resources {
+            writeln!(f, "  {:<28} {:<40} {:?}", d.kind.label(), d.name, d.outcome)?;
+        }
+        Ok(())
+    }
+}
+
+pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let deployment_id = args.deployment_id.clone().unwrap_or_default();
+    let state_path = args
+        .state_file
+        .clone()
+        .unwrap_or_else(|| store::default_path(&deployment_id));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Write {
+            path: "async runtime".into(),
+            source,
+        })?;
+    let progress = Progress::stderr();
+    let (mut store, found_by_tag) = match StateStore::open_existing(&state_path) {
+        Ok(store) => (store, false),
+        Err(StateError::NotFound { .. }) => {
+            let aws = aws_from_flags(args, env);
+            progress.line(
+                "cleanup",
+                &format!(
+                    "no state file at {}; finding deployment {deployment_id}'s resources by tag in {}",
+                    state_path.display(),
+                    aws.region
+                ),
+            );
+            progress.line("cleanup", &format!("cannot be found by tag: {UNDISCOVERABLE}"));
+            let ledger = runtime
+                .block_on(async {
+                    let clients = Clients::connect(&aws).await;
+                    cleanup::discover(&clients, &deployment_id, &aws.region).await
+                })
+                .map_err(|e| Error::Deploy {
+                    error: Box::new(crate::deploy::error::DeployError::Aws {
+                        step: "cleanup".into(),
+                        resource: "discovery by tag".into(),
+                        error: e,
+                    }),
+                    resume: format!("sre-agent-deploy --cleanup --deployment-id {deployment_id}"),
+                })?;
+            let config = crate::config::Config {
+                aws,
+                ..crate::config::Config::default()
+            };
+            let mut store =
+                StateStore::open_or_create(&state_path, || store::new_state(&deployment_id, None, &config))?;
+            store.state.ledger = ledger;
+            store.save()?;
+            (store, true)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let to_delete = cleanup::targets(&store.state)
+        .iter()
+        .filter(|e| e.created_by_us)
+        .count();
+    if !args.dry_run && to_delete > 0 && !args.yes {
+        confirm(&format!(
+            "delete {to_delete} resources of deployment {deployment_id}"
+        ))?;
+    }
+    let aws = store.state.config.aws.clone();
+    let resources = runtime.block_on(async {
+        let clients = Clients::connect(&aws).await;
+        cleanup::run(&clients, &mut store, args.dry_run, &progress).await
+    });
+    let failed = resources.iter().any(|d| matches!(d.outcome, Outcome::Failed(_)));
+    if !args.dry_run && !failed {
+        store.state.status = DeploymentStatus::CleanedUp;
+        store.save()?;
+    }
+    let report = CleanupReport {
+        deployment_id: deployment_id.clone(),
+        dry_run: args.dry_run,
+        found_by_tag,
+        resources,
+    };
+    let text = match args.output {
+        OutputFormat::Text => report.to_string(),
+        OutputFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()),
+    };
+    write_out(out, &text)?;
+    Ok(if failed {
+        ExitStatus::Failed
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// The AWS settings for a cleanup without a state file: flags, then the standard environment.
+fn aws_from_flags(args: &RunArgs, env: &dyn Environment) -> AwsConfig {
+    AwsConfig {
+        region: args
+            .region
+            .clone()
+            .or_else(|| env.var("AWS_REGION"))
+            .or_else(|| env.var("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|| "us-east-1".into()),
+        profile: args.profile.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        ..AwsConfig::default()
+    }
+}
+
+/// Asks on the terminal; refuses when there is no terminal to ask on.
+fn confirm(what: &str) -> Result<(), Error> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(Error::NeedsConfirmation {
+            what: what.to_string(),
+        });
+    }
+    let mut stderr = std::io::stderr();
+    let _ = write!(stderr, "{what}? [y/N] ");
+    let _ = stderr.flush();
+    let mut answer = String::new();
+    let _ = stdin.lock().read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(Error::Declined {
+            what: what.to_string(),
+        })
+    }
+}

@@ -1,0 +1,274 @@
+//! Deploy (`--non-interactive`) and `--resume`: find or create the state file, check for config
+//! changes, run the step graph on a tokio runtime with Ctrl-C handling, print the report.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::validate::flag_overrides;
+use super::write_out;
+use crate::cli::{OutputFormat, RunArgs};
+use crate::config::load::{Loaded, load};
+use crate::config::{Config, Environment};
+use crate::deploy::progress::Progress;
+use crate::deploy::run::{self, Request};
+use crate::deploy::store::{self, STATE_DIR, StateError, StateStore};
+use crate::deploy::{ids, state::State};
+use crate::error::Error;
+use crate::exit::ExitStatus;
+use crate::output::ValidationReport;
+
+/// `--non-interactive`: deploy the config, or bring an earlier deployment of it up to date.
+pub fn deploy(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let loaded = load(&args.config, env, &flag_overrides(args)?)?;
+    let Some(config) = checked(&loaded, args, env, out)? else {
+        return Ok(ExitStatus::Invalid);
+    };
+    let config_path = absolute(&args.config);
+    let deployment_id = config
+        .deployment
+        .deployment_id
+        .clone()
+        .or_else(|| earlier_deployment(&config_path))
+        .unwrap_or_else(ids::generate);
+    let state_path = config.deployment.state_file.as_ref().map_or_else(
+        || store::default_path(&deployment_id),
+        |p| loaded.base_dir.join(p),
+    );
+    let mut store = StateStore::open_or_create(&state_path, || {
+        store::new_state(&deployment_id, Some(config_path.clone()), &config)
+    })?;
+    if store.state.deployment_id != deployment_id {
+        return Err(Error::State(StateError::Corrupt {
+            path: state_path,
+            message: format!(
+                "it belongs to deployment {}, not {deployment_id}",
+                store.state.deployment_id
+            ),
+        }));
+    }
+    apply_config_change(&mut store, &config, args.yes)?;
+    execute(store, &config, &loaded.base_dir, env, args, out)
+}
+
+/// `--resume`: continue the deployment a state file records.
+pub fn resume(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let state_path =
+        match (&args.state_file, &args.deployment_id) {
+            (Some(path), _) => path.clone(),
+            (None, Some(id)) => store::default_path(id),
+            (None, None) => store::find_for_config(Path::new(STATE_DIR), &absolute(&args.config))
+                .ok_or_else(|| StateError::NotFound {
+                    path: PathBuf::from(STATE_DIR),
+                })?,
+        };
+    let mut store = StateStore::open_existing(&state_path)?;
+    let config_file = store
+        .state
+        .config_path
+        .clone()
+        .map(PathBuf::from)
+        .filter(|p| p.is_file());
+    let (config, base_dir) = match config_file {
+        Some(path) => {
+            let loaded = load(&path, env, &flag_overrides(args)?)?;
+            let Some(config) = checked(&loaded, args, env, out)? else {
+                return Ok(ExitStatus::Invalid);
+            };
+            (config, loaded.base_dir)
+        }
+        None => (store.state.config.clone(), PathBuf::from(".")),
+    };
+    apply_config_change(&mut store, &config, args.yes)?;
+    execute(store, &config, &base_dir, env, args, out)
+}
+
+/// The config, if it validates; otherwise the findings are printed and `None` returned.
+fn checked(
+    loaded: &Loaded,
+    args: &RunArgs,
+    env: &dyn Environment,
+    out: &mut dyn Write,
+) -> Result<Option<Config>, Error> {
+    let result = loaded.validate(env);
+    let report = ValidationReport::new(&loaded.path, &result, false);
+    if !report.valid || loaded.config.is_none() {
+        let text = match args.output {
+            OutputFormat::Text => report.to_string(),
+            OutputFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()),
+        };
+        write_out(out, &text)?;
+        return Ok(None);
+    }
+    let progress = Progress::stderr();
+    for warning in result.warnings() {
+        progress.line("validate", &warning.to_string().replace('\n', " "));
+    }
+    Ok(loaded.config.clone())
+}
+
+/// The deployment id of an earlier run of the same config file, if one is on record.
+fn earlier_deployment(config_path: &str) -> Option<String> {
+    let path = store::find_for_config(Path::new(STATE_DIR), config_path)?;
+    store::read(&path).ok().map(|s: State| s.deployment_id)
+}
+
+/// Stops when the config changed since the state was written, unless `--yes` accepts it.
+fn apply_config_change(store: &mut StateStore, config: &Config, yes: bool) -> Result<(), Error> {
+    let digest = store::config_digest(config);
+    if store.state.config_digest == digest {
+        return Ok(());
+    }
+    if store.state.steps.is_empty() {
+        store.state.config = config.clone();
+        store.state.config_digest = digest;
+        return Ok(());
+    }
+    let diff = config_diff(&store.state.config, config);
+    if !yes {
+        return Err(Error::ConfigChanged {
+            deployment_id: store.state.deployment_id.clone(),
+            diff,
+        });
+    }
+    Progress::stderr().line("config", &format!("applying the changed config:\n{diff}"));
+    store.state.config = config.clone();
+    store.state.config_digest = digest;
+    store.save()?;
+    Ok(())
+}
+
+/// Field-by-field differences between two configs (`  aws.region: us-east-1 -> us-west-2`).
+pub fn config_diff(before: &Config, after: &Config) -> String {
+    let flatten = |c: &Config| {
+        let mut fields = std::collections::BTreeMap::new();
+        flatten_into(
+            &serde_json::to_value(c).unwrap_or_default(),
+            String::new(),
+            &mut fields,
+        );
+        fields
+    };
+    let (old, new) = (flatten(before), flatten(after));
+    let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    keys.into_iter()
+        .filter_map(|k| match (old.get(k), new.get(k)) {
+            (Some(a), Some(b)) if a != b => Some(format!("  {k}: {a} -> {b}")),
+            (Some(a), None) => Some(format!("  {k}: {a} -> (removed)")),
+            (None, Some(b)) => Some(format!("  {k}: (unset) -> {b}")),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn flatten_into(
+    value: &serde_json::Value,
+    path: String,
+    out: &mut std::collections::BTreeMap<String, String>,
+) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let child = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                flatten_into(v, child, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                flatten_into(v, format!("{path}[{i}]"), out);
+            }
+        }
+        other => {
+            out.insert(path, other.to_string());
+        }
+    }
+}
+
+/// Runs the deployment and prints its report.
+fn execute(
+    store: StateStore,
+    config: &Config,
+    base_dir: &Path,
+    env: &dyn Environment,
+    args: &RunArgs,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
+    let resume = format!(
+        "sre-agent-deploy --resume --state-file {}",
+        store.path().display()
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Write {
+            path: "async runtime".into(),
+            source,
+        })?;
+    let outcome = runtime.block_on(async {
+        let (stop, cancel) = tokio::sync::watch::channel(false);
+        let watcher = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = stop.send(true);
+            }
+        });
+        let outcome = run::execute(Request {
+            config,
+            base_dir,
+            store,
+            env,
+            progress: Progress::stderr(),
+            cancel,
+        })
+        .await;
+        watcher.abort();
+        outcome
+    });
+    let (report, error) = match outcome {
+        Ok(report) => (report, None),
+        Err(failure) => (failure.report, Some(failure.error)),
+    };
+    let text = match args.output {
+        OutputFormat::Text => report.to_string(),
+        OutputFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()),
+    };
+    write_out(out, &text)?;
+    match error {
+        None => Ok(ExitStatus::Success),
+        Some(error) => Err(Error::Deploy {
+            error: Box::new(error),
+            resume,
+        }),
+    }
+}
+
+fn absolute(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_lists_changed_fields() {
+        let mut a = Config::default();
+        a.aws.region = "us-east-1".into();
+        let mut b = a.clone();
+        b.aws.region = "us-west-2".into();
+        b.cognito.scopes = vec!["x/y".into()];
+        let diff = config_diff(&a, &b);
+        assert!(
+            diff.contains("aws.region: \"us-east-1\" -> \"us-west-2\""),
+            "{diff}"
+        );
+        assert!(diff.contains("cognito.scopes[0]: (unset) -> \"x/y\""), "{diff}");
+        assert_eq!(config_diff(&a, &a), "");
+    }
+}

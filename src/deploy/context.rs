@@ -1,0 +1,155 @@
+//! What a running step can reach: the SDK clients, the plan, resolved secrets, the state store
+//! (behind one lock, saved after every ledger change), and the progress printer.
+
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
+
+use super::error::DeployError;
+use super::plan::Plan;
+use super::progress::Progress;
+use super::state::{LedgerEntry, LedgerStatus, ResourceKind};
+use super::store::StateStore;
+use crate::aws::{AwsError, Clients};
+use crate::config::Secret;
+
+/// Shared by all steps of one run.
+pub struct Shared {
+    pub clients: Clients,
+    pub plan: Plan,
+    /// The backend API key, resolved from its reference only when a provider must be created.
+    pub api_key: Option<Secret>,
+    pub store: Mutex<StateStore>,
+    pub progress: Progress,
+}
+
+/// One step's handle on the shared run.
+#[derive(Clone)]
+pub struct StepCx {
+    pub shared: Arc<Shared>,
+    pub step: String,
+}
+
+/// What a step knows about one resource.
+pub struct Found {
+    pub id: Option<String>,
+    pub arn: Option<String>,
+    pub ours: bool,
+}
+
+impl StepCx {
+    pub fn plan(&self) -> &Plan {
+        &self.shared.plan
+    }
+
+    pub fn clients(&self) -> &Clients {
+        &self.shared.clients
+    }
+
+    /// Prints a progress line for this step.
+    pub fn say(&self, message: impl AsRef<str>) {
+        self.shared.progress.line(&self.step, message.as_ref());
+    }
+
+    /// Wraps an AWS error with this step and the resource.
+    pub fn aws(&self, resource: impl Into<String>) -> impl FnOnce(AwsError) -> DeployError + '_ {
+        let resource = resource.into();
+        move |error| DeployError::Aws {
+            step: self.step.clone(),
+            resource,
+            error,
+        }
+    }
+
+    pub fn conflict(&self, resource: &str, message: String, suggestion: String) -> DeployError {
+        DeployError::Conflict {
+            step: self.step.clone(),
+            resource: resource.to_string(),
+            message,
+            suggestion,
+        }
+    }
+
+    /// The ledger entry of a kind and name, if any.
+    pub async fn entry(&self, kind: ResourceKind, name: &str) -> Option<LedgerEntry> {
+        self.shared.store.lock().await.state.entry(kind, name).cloned()
+    }
+
+    /// Records that a create is about to be sent, before it is sent.
+    pub async fn intend(
+        &self,
+        kind: ResourceKind,
+        name: &str,
+        parent: Option<&str>,
+    ) -> Result<(), DeployError> {
+        self.upsert(LedgerEntry {
+            kind,
+            name: name.to_string(),
+            id: None,
+            arn: None,
+            parent: parent.map(str::to_string),
+            region: self.plan().region.clone(),
+            created_by_us: true,
+            status: LedgerStatus::Intended,
+        })
+        .await
+    }
+
+    /// Records a resource that exists, right after the call that created or found it.
+    pub async fn present(
+        &self,
+        kind: ResourceKind,
+        name: &str,
+        found: Found,
+        parent: Option<&str>,
+    ) -> Result<(), DeployError> {
+        self.upsert(LedgerEntry {
+            kind,
+            name: name.to_string(),
+            id: found.id,
+            arn: found.arn,
+            parent: parent.map(str::to_string),
+            region: self.plan().region.clone(),
+            created_by_us: found.ours,
+            status: LedgerStatus::Present,
+        })
+        .await
+    }
+
+    async fn upsert(&self, entry: LedgerEntry) -> Result<(), DeployError> {
+        let mut store = self.shared.store.lock().await;
+        store.state.upsert(entry);
+        store.save()?;
+        Ok(())
+    }
+
+    /// Records an output (an id, ARN or URL later steps and the report need).
+    pub async fn output(&self, key: &str, value: &str) -> Result<(), DeployError> {
+        let mut store = self.shared.store.lock().await;
+        if store.state.outputs.get(key).map(String::as_str) != Some(value) {
+            store.state.outputs.insert(key.to_string(), value.to_string());
+            store.save()?;
+        }
+        Ok(())
+    }
+
+    /// An output recorded earlier (by this run or a previous one).
+    pub async fn get_output(&self, key: &str) -> Option<String> {
+        self.shared.store.lock().await.state.outputs.get(key).cloned()
+    }
+
+    /// An output a dependency must have recorded.
+    pub async fn require_output(&self, key: &str) -> Result<String, DeployError> {
+        self.get_output(key).await.ok_or_else(|| DeployError::Conflict {
+            step: self.step.clone(),
+            resource: key.to_string(),
+            message: format!("the state has no {key}, which an earlier step records"),
+            suggestion: "resume the deployment so the earlier step runs again".into(),
+        })
+    }
+
+    /// True when the tags mark the resource as this deployment's.
+    pub fn is_ours(&self, tags: &std::collections::BTreeMap<String, String>) -> bool {
+        tags.get(super::plan::DEPLOYMENT_TAG) == Some(&self.plan().deployment_id)
+    }
+}

@@ -1,0 +1,291 @@
+//! One deployment run, start to finish: open the state (locked), check the credentials' account,
+//! resolve the secrets the run needs, execute the step graph, and record the outcome. Deploy and
+//! resume both come through here; they differ only in how the state file is found.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::context::Shared;
+use super::error::DeployError;
+use super::executor::{self, StepOutcome};
+use super::plan::Plan;
+use super::progress::Progress;
+use super::state::{DeploymentStatus, LedgerStatus, ResourceKind};
+use super::steps::Step;
+use super::store::StateStore;
+use crate::aws::{AwsError, Clients, call};
+use crate::config::{Config, Environment, Secret};
+
+/// What a run needs.
+pub struct Request<'a> {
+    pub config: &'a Config,
+    pub base_dir: &'a Path,
+    pub store: StateStore,
+    pub env: &'a dyn Environment,
+    pub progress: Progress,
+    /// Turns true when the run must stop (Ctrl-C).
+    pub cancel: tokio::sync::watch::Receiver<bool>,
+}
+
+/// How a run went.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub deployment_id: String,
+    pub status: DeploymentStatus,
+    pub state_file: PathBuf,
+    pub gateway_url: Option<String>,
+    pub duration_ms: u64,
+    pub calls: u32,
+    pub steps: Vec<StepReport>,
+    pub resources: Vec<ResourceReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    pub id: String,
+    pub duration_ms: u64,
+    pub calls: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceReport {
+    pub kind: ResourceKind,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub created_by_us: bool,
+}
+
+/// A run that did not complete: the report so far and why.
+pub struct Failure {
+    pub report: Report,
+    pub error: DeployError,
+}
+
+/// Runs the deployment to completion or to its first failure.
+pub async fn execute(request: Request<'_>) -> Result<Report, Box<Failure>> {
+    let begun = Instant::now();
+    let deployment_id = request.store.state.deployment_id.clone();
+    let state_file = request.store.path().to_path_buf();
+    let plan = match Plan::new(request.config, &deployment_id, request.base_dir) {
+        Ok(plan) => plan,
+        Err(e) => {
+            return Err(Box::new(Failure {
+                report: empty_report(&deployment_id, &state_file),
+                error: DeployError::Conflict {
+                    step: "plan".into(),
+                    resource: e.target.clone(),
+                    message: e.to_string(),
+                    suggestion: "fix the target's spec file, then run again".into(),
+                },
+            }));
+        }
+    };
+    let api_key = match needed_api_key(&plan, &request) {
+        Ok(key) => key,
+        Err(error) => {
+            return Err(Box::new(Failure {
+                report: empty_report(&deployment_id, &state_file),
+                error,
+            }));
+        }
+    };
+    let clients = Clients::connect(&request.config.aws).await;
+    if let Err(error) = check_account(&clients, &plan).await {
+        return Err(Box::new(Failure {
+            report: empty_report(&deployment_id, &state_file),
+            error,
+        }));
+    }
+    let steps = Step::all(&plan);
+    let mut store = request.store;
+    store.state.status = DeploymentStatus::InProgress;
+    if let Err(e) = store.save() {
+        return Err(Box::new(Failure {
+            report: empty_report(&deployment_id, &state_file),
+            error: e.into(),
+        }));
+    }
+    let shared = Arc::new(Shared {
+        clients,
+        plan,
+        api_key,
+        store: tokio::sync::Mutex::new(store),
+        progress: request.progress,
+    });
+    let (outcomes, error) = executor::run(Arc::clone(&shared), steps, request.cancel).await;
+    let status = match &error {
+        None => DeploymentStatus::Complete,
+        Some(DeployError::Interrupted) => DeploymentStatus::Interrupted,
+        Some(_) => DeploymentStatus::Failed,
+    };
+    let report = finish(&shared, status, &outcomes, begun).await;
+    match error {
+        None => Ok(report),
+        Some(error) => Err(Box::new(Failure { report, error })),
+    }
+}
+
+/// Records the final status and builds the report from the state.
+async fn finish(
+    shared: &Shared,
+    status: DeploymentStatus,
+    outcomes: &[StepOutcome],
+    begun: Instant,
+) -> Report {
+    let mut store = shared.store.lock().await;
+    store.state.status = status;
+    let _ = store.save();
+    let state = &store.state;
+    Report {
+        deployment_id: state.deployment_id.clone(),
+        status,
+        state_file: store.path().to_path_buf(),
+        gateway_url: state.outputs.get("gateway_url").cloned(),
+        duration_ms: u64::try_from(begun.elapsed().as_millis()).unwrap_or(u64::MAX),
+        calls: outcomes.iter().map(|o| o.calls).sum(),
+        steps: outcomes
+            .iter()
+            .map(|o| StepReport {
+                id: o.id.clone(),
+                duration_ms: u64::try_from(o.duration.as_millis()).unwrap_or(u64::MAX),
+                calls: o.calls,
+                error: o.error.clone(),
+            })
+            .collect(),
+        resources: state
+            .ledger
+            .iter()
+            .filter(|e| e.status == LedgerStatus::Present)
+            .map(|e| ResourceReport {
+                kind: e.kind,
+                name: e.name.clone(),
+                id: e.id.clone(),
+                created_by_us: e.created_by_us,
+            })
+            .collect(),
+    }
+}
+
+fn empty_report(deployment_id: &str, state_file: &Path) -> Report {
+    Report {
+        deployment_id: deployment_id.to_string(),
+        status: DeploymentStatus::Failed,
+        state_file: state_file.to_path_buf(),
+        gateway_url: None,
+        duration_ms: 0,
+        calls: 0,
+        steps: Vec::new(),
+        resources: Vec::new(),
+    }
+}
+
+/// The backend API key, resolved before anything is created, when a provider has to be created.
+fn needed_api_key(plan: &Plan, request: &Request<'_>) -> Result<Option<Secret>, DeployError> {
+    let provider_exists = plan.existing_provider_arn.is_some()
+        || request
+            .store
+            .state
+            .entry(ResourceKind::CredentialProvider, &plan.provider_name)
+            .is_some_and(|e| e.status == LedgerStatus::Present);
+    match &plan.api_key {
+        Some(reference) => match reference.resolve(request.env, request.base_dir) {
+            Ok(secret) => Ok(Some(secret)),
+            Err(_) if provider_exists => Ok(None),
+            Err(problem) => Err(DeployError::Secret {
+                field: "gateway.api_key",
+                message: problem.message,
+                suggestion: problem.suggestion,
+            }),
+        },
+        None if provider_exists => Ok(None),
+        None => Err(DeployError::Secret {
+            field: "gateway.api_key",
+            message: "the backend API key is needed to create the credential provider, and none is set"
+                .into(),
+            suggestion: Some("export BACKEND_API_KEY=... or set gateway.api_key: env:NAME".into()),
+        }),
+    }
+}
+
+/// The credentials must belong to the configured account, or every ARN would be wrong.
+async fn check_account(clients: &Clients, plan: &Plan) -> Result<(), DeployError> {
+    let identity = call("GetCallerIdentity", clients.sts.get_caller_identity().send())
+        .await
+        .map_err(|error| DeployError::Aws {
+            step: "preflight".into(),
+            resource: "credentials".into(),
+            error,
+        })?;
+    match identity.account() {
+        Some(account) if account == plan.account => Ok(()),
+        other => Err(DeployError::Aws {
+            step: "preflight".into(),
+            resource: "credentials".into(),
+            error: AwsError::other(
+                "GetCallerIdentity",
+                format!(
+                    "the credentials belong to account {} but aws.account_id is {}",
+                    other.unwrap_or("(unknown)"),
+                    plan.account
+                ),
+            ),
+        }),
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "deployment {}: {:?}", self.deployment_id, self.status)?;
+        if let Some(url) = &self.gateway_url {
+            writeln!(f, "  gateway URL: {url}")?;
+        }
+        writeln!(f, "  state file:  {}", self.state_file.display())?;
+        writeln!(
+            f,
+            "  {} steps in {:.2} s, {} AWS calls",
+            self.steps.len(),
+            Duration::from_millis(self.duration_ms).as_secs_f64(),
+            self.calls
+        )?;
+        for step in &self.steps {
+            writeln!(
+                f,
+                "    {:<26} {:>7.2} s {:>3} calls{}",
+                step.id,
+                Duration::from_millis(step.duration_ms).as_secs_f64(),
+                step.calls,
+                step.error
+                    .as_deref()
+                    .map(|e| format!("  FAILED: {e}"))
+                    .unwrap_or_default()
+            )?;
+        }
+        writeln!(f, "  resources:")?;
+        for r in &self.resources {
+            writeln!(
+                f,
+                "    {:<28} {}{}{}",
+                r.kind.label(),
+                r.name,
+                r.id.as_deref()
+                    .filter(|id| id != &r.name)
+                    .map(|id| format!(" ({id})"))
+                    .unwrap_or_default(),
+                if r.created_by_us {
+                    ""
+                } else {
+                    "  [existing, kept on cleanup]"
+                }
+            )?;
+        }
+        Ok(())
+    }
+}
+
+use std::time::Duration;

@@ -1,0 +1,109 @@
+//! Waiting for a gateway or target to become `READY`: polls with backoff (first poll at once),
+//! knows every status the API reports, and fails with the service's status reasons.
+
+use std::time::{Duration, Instant};
+
+use crate::aws::AwsError;
+use crate::aws::agentcore::Resource;
+use crate::deploy::context::StepCx;
+use crate::deploy::error::DeployError;
+
+/// How long to wait for READY before giving up (resume keeps waiting).
+pub const WAIT_LIMIT: Duration = Duration::from_mins(15);
+
+/// What a status means for a waiter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Ready,
+    Working,
+    Failed,
+}
+
+/// Gateway statuses: CREATING, UPDATING, READY, FAILED, UPDATE_UNSUCCESSFUL, DELETING. Target
+/// statuses add SYNCHRONIZING, SYNCHRONIZE_UNSUCCESSFUL and the *_PENDING_AUTH states, which need
+/// a person to complete an OAuth flow and so count as failures here.
+pub fn phase(status: &str) -> Phase {
+    match status {
+        "READY" => Phase::Ready,
+        "CREATING" | "UPDATING" | "SYNCHRONIZING" => Phase::Working,
+        _ => Phase::Failed,
+    }
+}
+
+/// Polls `get` until the resource is READY.
+pub async fn until_ready<F, Fut>(
+    cx: &StepCx,
+    label: &str,
+    first: Resource,
+    mut get: F,
+) -> Result<Resource, DeployError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<Resource>, AwsError>>,
+{
+    let started = Instant::now();
+    let mut delay = Duration::ZERO;
+    let mut current = first;
+    loop {
+        match phase(&current.status) {
+            Phase::Ready => return Ok(current),
+            Phase::Failed => {
+                return Err(DeployError::Failed {
+                    step: cx.step.clone(),
+                    resource: label.to_string(),
+                    status: current.status.clone(),
+                    reasons: if current.status_reasons.is_empty() {
+                        "the service gave no reason".into()
+                    } else {
+                        current.status_reasons.join("; ")
+                    },
+                });
+            }
+            Phase::Working => {}
+        }
+        if started.elapsed() > WAIT_LIMIT {
+            return Err(DeployError::Timeout {
+                step: cx.step.clone(),
+                resource: label.to_string(),
+                status: current.status.clone(),
+                waited_secs: started.elapsed().as_secs(),
+            });
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).clamp(Duration::from_millis(500), Duration::from_secs(10));
+        current = get()
+            .await
+            .map_err(cx.aws(label))?
+            .ok_or_else(|| DeployError::Failed {
+                step: cx.step.clone(),
+                resource: label.to_string(),
+                status: "DELETED".into(),
+                reasons: "it disappeared while being created".into(),
+            })?;
+        cx.say(format!("{label} is {}", current.status));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_has_a_phase() {
+        assert_eq!(phase("READY"), Phase::Ready);
+        for working in ["CREATING", "UPDATING", "SYNCHRONIZING"] {
+            assert_eq!(phase(working), Phase::Working);
+        }
+        for failed in [
+            "FAILED",
+            "UPDATE_UNSUCCESSFUL",
+            "SYNCHRONIZE_UNSUCCESSFUL",
+            "DELETING",
+            "CREATE_PENDING_AUTH",
+            "UPDATE_PENDING_AUTH",
+            "SYNCHRONIZE_PENDING_AUTH",
+        ] {
+            assert_eq!(phase(failed), Phase::Failed, "{failed}");
+        }
+    }
+}
