@@ -94,22 +94,29 @@ fn schema_command_prints_the_committed_schema() {
 }
 
 #[test]
-fn later_modes_say_not_available_and_exit_2() {
-    let fixture = Fixture::new();
-    for args in [
-        vec!["--resume"],
-        vec!["--cleanup", "--deployment-id", "sre-test"],
-        vec!["--non-interactive"],
-        vec![],
-    ] {
-        fixture
-            .cmd()
-            .args(&args)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains("not available yet"))
-            .stderr(predicate::str::contains("--validate-only"));
-    }
+fn resume_without_a_state_file_says_where_it_looked() {
+    Fixture::new()
+        .cmd()
+        .args(["--resume", "--deployment-id", "sre-none"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no state file"))
+        .stderr(predicate::str::contains("--state-file"));
+}
+
+#[test]
+fn deploy_with_an_invalid_config_creates_nothing() {
+    let fixture = Fixture::with_replaced("region: us-west-2", "region: us-west2");
+    fixture
+        .cmd()
+        .args(["--non-interactive", "--config", "config.yaml"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("did you mean \"us-west-2\"?"));
+    assert!(
+        !fixture.path(".sre-agent-deploy").exists(),
+        "no state file for an invalid config"
+    );
 }
 
 #[test]

@@ -32,3 +32,19 @@ fn example_config_points_editors_at_the_schema() {
     let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/../schemas/config.schema.json");
     assert!(schema_path.is_file());
 }
+
+#[test]
+fn committed_state_schema_matches_the_model() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/state.schema.json");
+    let generated = sre_agent_deploy::deploy::state::state_schema_text();
+    if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+        std::fs::write(&path, &generated).expect("write schema");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "schemas/state.schema.json is out of date with the state model; \
+         run `UPDATE_SCHEMAS=1 cargo test --test schema_drift` and commit the result"
+    );
+    assert!(generated.contains("\"schema_version\""));
+}

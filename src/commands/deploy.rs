@@ -148,7 +148,10 @@ pub fn config_diff(before: &Config, after: &Config) -> String {
         );
         fields
     };
-    let (old, new) = (flatten(before), flatten(after));
+    let (old, new) = (
+        flatten(&store::without_locators(before)),
+        flatten(&store::without_locators(after)),
+    );
     let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
     keys.into_iter()
         .filter_map(|k| match (old.get(k), new.get(k)) {

@@ -88,10 +88,19 @@ pub fn new_state(deployment_id: &str, config_path: Option<String>, config: &Conf
     }
 }
 
-/// SHA-256 of the config's JSON form (which holds secret references, never values).
+/// SHA-256 of the config's JSON form (which holds secret references, never values), without the
+/// `deployment` section: where the state lives does not change what is deployed.
 pub fn config_digest(config: &Config) -> String {
-    let json = serde_json::to_vec(config).unwrap_or_default();
+    let json = serde_json::to_vec(&without_locators(config)).unwrap_or_default();
     hex(&Sha256::digest(&json))
+}
+
+/// The config minus the fields that only say where the deployment's state is.
+pub fn without_locators(config: &Config) -> Config {
+    Config {
+        deployment: crate::config::DeploymentConfig::default(),
+        ..config.clone()
+    }
 }
 
 /// SHA-256 hex of a string (stable names and tokens derived from the deployment id).
@@ -307,6 +316,13 @@ mod tests {
         let mut b = Config::default();
         b.aws.region = "us-east-1".into();
         assert_ne!(config_digest(&a), config_digest(&b));
+        let mut c = a.clone();
+        c.deployment.state_file = Some("elsewhere.json".into());
+        assert_eq!(
+            config_digest(&a),
+            config_digest(&c),
+            "the state's location is not a change"
+        );
         assert_eq!(config_digest(&a), config_digest(&a.clone()));
     }
 }

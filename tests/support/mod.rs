@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::disallowed_methods)]
 
 pub mod certs;
+pub mod emulator;
 
 use std::path::{Path, PathBuf};
 
@@ -80,7 +81,13 @@ impl Fixture {
         cmd.current_dir(self.dir.path())
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("BACKEND_API_KEY", "test-backend-key");
+            .env("BACKEND_API_KEY", "test-backend-key")
+            // Nothing a test runs may leave loopback: without an emulator, AWS calls go to a
+            // closed local port and fail at once.
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true");
         cmd
     }
 

@@ -1,0 +1,101 @@
+//! A local AWS for the demo: moto behind the emulator proxy, until SIGTERM, SIGINT, SIGHUP or stdin closes.
+//!
+//! ```sh
+//! cargo run --example local-aws > endpoint.env &   # prints one line: AWS_ENDPOINT_URL=http://127.0.0.1:PORT
+//! ```
+//!
+//! stdout gets exactly that one line; notes go to stderr. When stdin is `/dev/null` (a background job of a
+//! non-interactive shell), it is not watched, so only a signal stops the emulator.
+#![allow(clippy::disallowed_methods, clippy::print_stdout, clippy::print_stderr)]
+
+#[path = "../tests/support/emulator/mod.rs"]
+mod emulator;
+
+use std::io::{Read as _, Write as _};
+use std::os::unix::fs::MetadataExt as _;
+use std::process::ExitCode;
+
+use tokio::signal::unix::{SignalKind, signal};
+
+/// Is stdin `/dev/null` (already at end, so its closing says nothing)?
+fn stdin_is_dev_null() -> bool {
+    match (std::fs::metadata("/dev/stdin"), std::fs::metadata("/dev/null")) {
+        (Ok(stdin), Ok(null)) => {
+            stdin.dev() == null.dev() && stdin.ino() == null.ino() && stdin.rdev() == null.rdev()
+        }
+        // No stdin at all: nothing to watch.
+        (Err(_), _) => true,
+        _ => false,
+    }
+}
+
+fn main() -> ExitCode {
+    let emu = match emulator::Emulator::start() {
+        Ok(emu) => emu,
+        Err(e) => {
+            eprintln!("local-aws: cannot start the emulator: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "AWS_ENDPOINT_URL={}", emu.endpoint())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        return ExitCode::FAILURE;
+    }
+    drop(stdout);
+    let watch_stdin = !stdin_is_dev_null();
+    eprintln!(
+        "local-aws: moto {} behind the emulator proxy at {} (moto itself: {}, log: {}).\n\
+         local-aws: set AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID=testing, AWS_SECRET_ACCESS_KEY=testing, \
+         AWS_REGION=us-east-1; stop with SIGTERM or Ctrl-C{}.",
+        emulator::MOTO_VERSION,
+        emu.endpoint(),
+        emu.moto_endpoint(),
+        emu.moto_log_path().display(),
+        if watch_stdin { " or by closing stdin" } else { "" },
+    );
+
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("local-aws: tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let reason = runtime.block_on(async {
+        let (stdin_tx, mut stdin_rx) = tokio::sync::mpsc::channel::<()>(1);
+        // Without a watcher the sender stays here, so the channel never reports closing.
+        let _unwatched = if watch_stdin {
+            std::thread::spawn(move || {
+                let mut sink = [0u8; 4096];
+                let mut stdin = std::io::stdin();
+                while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
+                let _ = stdin_tx.blocking_send(());
+            });
+            None
+        } else {
+            Some(stdin_tx)
+        };
+        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return "signal handlers could not be installed";
+        };
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+            _ = hup.recv() => "SIGHUP",
+            _ = stdin_rx.recv() => "stdin closed",
+        }
+    });
+    eprintln!(
+        "local-aws: {reason}; stopping ({} calls served).",
+        emu.calls().len()
+    );
+    drop(emu);
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,714 @@
+//! End to end: the built binary deploys the whole stack into the loopback emulator (moto plus the
+//! project's proxy), and independent SDK calls check what exists. Also: re-run is a no-op,
+//! cleanup leaves nothing of the deployment and everything else, a killed run resumes without
+//! twins, and a second run on the same state waits its turn or fails clearly.
+#![allow(clippy::disallowed_methods)]
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use aws_config::BehaviorVersion;
+use aws_sdk_bedrockagentcorecontrol::types::{
+    ApiSchemaConfiguration, AuthorizerConfiguration, CredentialProvider, McpTargetConfiguration,
+    TargetConfiguration,
+};
+use predicates::prelude::*;
+use support::emulator::{Emulator, FaultKind, FaultRule};
+use support::{Fixture, json_output};
+
+/// A config with names unique to `n`, four targets, in the emulator's account.
+fn config(n: &str) -> String {
+    format!(
+        r#"version: 1
+aws:
+  account_id: "123456789012"
+  region: us-east-1
+  role_name: SreGatewayRole{n}
+cognito:
+  cognito_domain: sre-e2e-{n}
+  resource_server_id: sre-agent
+  scopes: [sre-agent/invoke]
+gateway:
+  gateway_name: sre-gw-{n}
+  s3_bucket: sre-specs-{n}
+  s3_path_prefix: sre-agent/specs
+  credential_provider_name: sre-key-{n}
+  api_key: env:BACKEND_API_KEY
+  targets:
+    - {{name: k8s-api, spec: kubernetes, backend_url: "https://backend.sre-agent.internal:8011"}}
+    - {{name: logs-api, spec: logs, backend_url: "https://backend.sre-agent.internal:8012"}}
+    - {{name: metrics-api, spec: metrics, backend_url: "https://backend.sre-agent.internal:8013"}}
+    - {{name: runbooks-api, spec: runbooks, backend_url: "https://backend.sre-agent.internal:8014"}}
+tls:
+  domain_name: backend.sre-agent.internal
+  ssl_cert_path: fullchain.pem
+  ssl_key_path: privkey.pem
+  ca_bundle_path: ca.pem
+deployment:
+  deployment_id: sre-e2e-{n}
+"#
+    )
+}
+
+/// The binary, in the fixture folder, pointed at the emulator.
+fn tool(fixture: &Fixture, emu: &Emulator) -> assert_cmd::Command {
+    let mut cmd = fixture.cmd();
+    cmd.envs(emu.env()).timeout(std::time::Duration::from_mins(2));
+    cmd
+}
+
+/// SDK clients that look at the emulator independently of the tool.
+struct Look {
+    rt: tokio::runtime::Runtime,
+    conf: aws_config::SdkConfig,
+}
+
+impl Look {
+    fn new(emu: &Emulator) -> Self {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let conf = rt.block_on(
+            aws_config::defaults(BehaviorVersion::latest())
+                .endpoint_url(emu.endpoint())
+                .region(aws_types::region::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                    "testing", "testing", None, None, "test",
+                ))
+                .load(),
+        );
+        Self { rt, conf }
+    }
+    fn iam(&self) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.conf)
+    }
+    fn cognito(&self) -> aws_sdk_cognitoidentityprovider::Client {
+        aws_sdk_cognitoidentityprovider::Client::new(&self.conf)
+    }
+    fn s3(&self) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.conf)
+                .force_path_style(true)
+                .build(),
+        )
+    }
+    fn agentcore(&self) -> aws_sdk_bedrockagentcorecontrol::Client {
+        aws_sdk_bedrockagentcorecontrol::Client::new(&self.conf)
+    }
+    fn gateways_named(&self, name: &str) -> Vec<String> {
+        let out = self
+            .rt
+            .block_on(self.agentcore().list_gateways().send())
+            .expect("list gateways");
+        out.items()
+            .iter()
+            .filter(|g| g.name() == name)
+            .map(|g| g.gateway_id().to_string())
+            .collect()
+    }
+    fn pools_named(&self, name: &str) -> Vec<String> {
+        let out = self
+            .rt
+            .block_on(self.cognito().list_user_pools().max_results(60).send())
+            .expect("pools");
+        out.user_pools()
+            .iter()
+            .filter(|p| p.name() == Some(name))
+            .filter_map(|p| p.id().map(str::to_string))
+            .collect()
+    }
+    fn targets(&self, gateway: &str) -> Vec<String> {
+        let out = self
+            .rt
+            .block_on(
+                self.agentcore()
+                    .list_gateway_targets()
+                    .gateway_identifier(gateway)
+                    .send(),
+            )
+            .expect("targets");
+        out.items().iter().map(|t| t.name().to_string()).collect()
+    }
+    fn role_exists(&self, name: &str) -> bool {
+        self.rt
+            .block_on(self.iam().get_role().role_name(name).send())
+            .is_ok()
+    }
+    fn bucket_exists(&self, name: &str) -> bool {
+        self.rt
+            .block_on(self.s3().head_bucket().bucket(name).send())
+            .is_ok()
+    }
+    fn clients(&self, pool: &str) -> Vec<String> {
+        let out = self
+            .rt
+            .block_on(
+                self.cognito()
+                    .list_user_pool_clients()
+                    .user_pool_id(pool)
+                    .max_results(60)
+                    .send(),
+            )
+            .expect("clients");
+        out.user_pool_clients()
+            .iter()
+            .filter_map(|c| c.client_name().map(str::to_string))
+            .collect()
+    }
+}
+
+fn fixture(n: &str) -> Fixture {
+    Fixture::with_config(&config(n))
+}
+
+#[test]
+fn full_deploy_builds_the_stack_and_a_rerun_changes_nothing() {
+    let emu = Emulator::start().expect("emulator");
+    let f = fixture("a");
+    let output = tool(&f, &emu)
+        .args(["--non-interactive", "-c", "config.yaml", "--output", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json_output(&output);
+    assert_eq!(report["status"], "complete");
+    let url = report["gateway_url"].as_str().expect("gateway url").to_string();
+    assert_eq!(report["steps"].as_array().map(Vec::len), Some(13));
+
+    let look = Look::new(&emu);
+    // IAM: trust policy for the AgentCore service, and the scoped inline policy.
+    let role = look
+        .rt
+        .block_on(look.iam().get_role().role_name("SreGatewayRolea").send())
+        .expect("role");
+    let trust = percent_encoding::percent_decode_str(
+        role.role()
+            .and_then(|r| r.assume_role_policy_document())
+            .unwrap_or_default(),
+    )
+    .decode_utf8_lossy()
+    .into_owned();
+    assert!(trust.contains("bedrock-agentcore.amazonaws.com"), "{trust}");
+    let policy = look
+        .rt
+        .block_on(
+            look.iam()
+                .get_role_policy()
+                .role_name("SreGatewayRolea")
+                .policy_name("sre-agent-deploy-sre-e2e-a")
+                .send(),
+        )
+        .expect("policy");
+    let policy = percent_encoding::percent_decode_str(policy.policy_document())
+        .decode_utf8_lossy()
+        .into_owned();
+    assert!(
+        policy.contains("arn:aws:s3:::sre-specs-a/sre-agent/specs/*"),
+        "{policy}"
+    );
+    assert!(policy.contains("bedrock-agentcore:GetResourceApiKey"));
+
+    // Cognito: one pool, its domain, resource server and a client_credentials client with a secret.
+    let pools = look.pools_named("sre-agent-sre-e2e-a");
+    assert_eq!(pools.len(), 1);
+    let pool = &pools[0];
+    let domain = look
+        .rt
+        .block_on(
+            look.cognito()
+                .describe_user_pool_domain()
+                .domain("sre-e2e-a")
+                .send(),
+        )
+        .expect("domain");
+    assert_eq!(
+        domain.domain_description().and_then(|d| d.user_pool_id()),
+        Some(pool.as_str())
+    );
+    let rs = look
+        .rt
+        .block_on(
+            look.cognito()
+                .describe_resource_server()
+                .user_pool_id(pool)
+                .identifier("sre-agent")
+                .send(),
+        )
+        .expect("rs");
+    let scopes: Vec<&str> = rs
+        .resource_server()
+        .map(|r| {
+            r.scopes()
+                .iter()
+                .map(aws_sdk_cognitoidentityprovider::types::ResourceServerScopeType::scope_name)
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(scopes, ["invoke"]);
+    let clients = look
+        .rt
+        .block_on(
+            look.cognito()
+                .list_user_pool_clients()
+                .user_pool_id(pool)
+                .max_results(10)
+                .send(),
+        )
+        .expect("clients");
+    let client_id = clients.user_pool_clients()[0]
+        .client_id()
+        .expect("id")
+        .to_string();
+    let client = look
+        .rt
+        .block_on(
+            look.cognito()
+                .describe_user_pool_client()
+                .user_pool_id(pool)
+                .client_id(&client_id)
+                .send(),
+        )
+        .expect("client");
+    let client = client.user_pool_client().expect("client");
+    assert!(client.client_secret().is_some());
+    assert_eq!(
+        client
+            .allowed_o_auth_flows()
+            .iter()
+            .map(aws_sdk_cognitoidentityprovider::types::OAuthFlowType::as_str)
+            .collect::<Vec<_>>(),
+        ["client_credentials"]
+    );
+    assert_eq!(client.allowed_o_auth_scopes(), ["sre-agent/invoke"]);
+
+    // S3: the four rendered specs, private bucket, tagged.
+    for target in ["k8s-api", "logs-api", "metrics-api", "runbooks-api"] {
+        let object = look
+            .rt
+            .block_on(
+                look.s3()
+                    .get_object()
+                    .bucket("sre-specs-a")
+                    .key(format!("sre-agent/specs/{target}.yaml"))
+                    .send(),
+            )
+            .expect("object");
+        assert_eq!(object.content_type(), Some("application/yaml"));
+        let body = look
+            .rt
+            .block_on(object.body.collect())
+            .expect("body")
+            .into_bytes();
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("https://backend.sre-agent.internal:80"), "{target}");
+        assert!(!text.contains("{{"), "{target} fully rendered");
+    }
+    let tags = look
+        .rt
+        .block_on(look.s3().get_bucket_tagging().bucket("sre-specs-a").send())
+        .expect("tags");
+    assert!(
+        tags.tag_set()
+            .iter()
+            .any(|t| t.key() == "sre-agent-deploy:deployment-id" && t.value() == "sre-e2e-a")
+    );
+
+    // AgentCore: the provider holds the key; the gateway allows the client; targets use S3 and the key.
+    let providers = emu.credential_providers();
+    let provider = providers
+        .iter()
+        .find(|p| p.name == "sre-key-a")
+        .expect("provider");
+    assert_eq!(provider.api_key, "test-backend-key");
+    let gateways = look.gateways_named("sre-gw-a");
+    assert_eq!(gateways.len(), 1);
+    let gw = look
+        .rt
+        .block_on(
+            look.agentcore()
+                .get_gateway()
+                .gateway_identifier(&gateways[0])
+                .send(),
+        )
+        .expect("gateway");
+    assert_eq!(gw.gateway_url(), Some(url.as_str()));
+    assert_eq!(gw.protocol_type().as_str(), "MCP");
+    let Some(AuthorizerConfiguration::CustomJwtAuthorizer(jwt)) = gw.authorizer_configuration() else {
+        panic!("no JWT authorizer")
+    };
+    assert_eq!(jwt.allowed_clients(), std::slice::from_ref(&client_id));
+    assert!(
+        jwt.discovery_url()
+            .contains(&format!("/{pool}/.well-known/openid-configuration"))
+    );
+    let gw_tags = look
+        .rt
+        .block_on(
+            look.agentcore()
+                .list_tags_for_resource()
+                .resource_arn(gw.gateway_arn())
+                .send(),
+        )
+        .expect("tags");
+    assert_eq!(
+        gw_tags
+            .tags()
+            .and_then(|t| t.get("sre-agent-deploy:deployment-id"))
+            .map(String::as_str),
+        Some("sre-e2e-a")
+    );
+    let mut targets = look.targets(&gateways[0]);
+    targets.sort();
+    assert_eq!(targets, ["k8s-api", "logs-api", "metrics-api", "runbooks-api"]);
+    let listed = look
+        .rt
+        .block_on(
+            look.agentcore()
+                .list_gateway_targets()
+                .gateway_identifier(&gateways[0])
+                .send(),
+        )
+        .expect("targets");
+    for summary in listed.items() {
+        let t = look
+            .rt
+            .block_on(
+                look.agentcore()
+                    .get_gateway_target()
+                    .gateway_identifier(&gateways[0])
+                    .target_id(summary.target_id())
+                    .send(),
+            )
+            .expect("target");
+        let Some(TargetConfiguration::Mcp(McpTargetConfiguration::OpenApiSchema(
+            ApiSchemaConfiguration::S3(s3),
+        ))) = t.target_configuration()
+        else {
+            panic!("not an S3 OpenAPI target")
+        };
+        assert_eq!(
+            s3.uri(),
+            Some(format!("s3://sre-specs-a/sre-agent/specs/{}.yaml", t.name()).as_str())
+        );
+        let Some(CredentialProvider::ApiKeyCredentialProvider(key)) =
+            t.credential_provider_configurations()[0].credential_provider()
+        else {
+            panic!("no API key provider")
+        };
+        assert_eq!(key.provider_arn(), provider.arn);
+        assert_eq!(key.credential_parameter_name(), Some("X-API-Key"));
+    }
+
+    // No secret in the state file or the output.
+    let state = std::fs::read_to_string(f.path(".sre-agent-deploy/sre-e2e-a.json")).expect("state");
+    assert!(!state.contains("test-backend-key"));
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("test-backend-key"));
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("test-backend-key"));
+
+    // Re-run: nothing is created, the gateway URL stays.
+    emu.clear_calls();
+    let again = tool(&f, &emu)
+        .args(["--non-interactive", "-c", "config.yaml", "--output", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(json_output(&again)["gateway_url"].as_str(), Some(url.as_str()));
+    let creates: Vec<String> = emu
+        .calls()
+        .into_iter()
+        .map(|c| c.operation)
+        .filter(|o| o.starts_with("Create") || o.starts_with("Put"))
+        .collect();
+    assert_eq!(creates, Vec::<String>::new(), "a re-run creates nothing");
+}
+
+#[test]
+fn cleanup_deletes_the_deployment_and_nothing_else() {
+    let emu = Emulator::start().expect("emulator");
+    let look = Look::new(&emu);
+    // Resources that exist before the deployment, some with look-alike names.
+    look.rt
+        .block_on(
+            look.iam()
+                .create_role()
+                .role_name("SreGatewayRoleb-keep")
+                .assume_role_policy_document("{}")
+                .send(),
+        )
+        .expect("role");
+    look.rt
+        .block_on(look.s3().create_bucket().bucket("sre-specs-b-keep").send())
+        .expect("bucket");
+    look.rt
+        .block_on(
+            look.cognito()
+                .create_user_pool()
+                .pool_name("sre-agent-sre-e2e-b")
+                .send(),
+        )
+        .expect("twin-named pool");
+    let f = fixture("b");
+    tool(&f, &emu)
+        .args(["--non-interactive", "-c", "config.yaml"])
+        .assert()
+        .code(0);
+    assert_eq!(look.pools_named("sre-agent-sre-e2e-b").len(), 2);
+
+    tool(&f, &emu)
+        .args(["--cleanup", "--deployment-id", "sre-e2e-b", "--dry-run"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("would delete"));
+    assert!(look.role_exists("SreGatewayRoleb"), "dry run deletes nothing");
+    tool(&f, &emu)
+        .args(["--cleanup", "--deployment-id", "sre-e2e-b"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--yes"));
+    tool(&f, &emu)
+        .args(["--cleanup", "--deployment-id", "sre-e2e-b", "--yes"])
+        .assert()
+        .code(0);
+
+    assert!(!look.role_exists("SreGatewayRoleb"));
+    assert!(!look.bucket_exists("sre-specs-b"));
+    assert!(look.gateways_named("sre-gw-b").is_empty());
+    assert!(emu.credential_providers().iter().all(|p| p.name != "sre-key-b"));
+    assert_eq!(
+        look.pools_named("sre-agent-sre-e2e-b").len(),
+        1,
+        "the look-alike pool survives"
+    );
+    assert!(look.role_exists("SreGatewayRoleb-keep"));
+    assert!(look.bucket_exists("sre-specs-b-keep"));
+    let state = std::fs::read_to_string(f.path(".sre-agent-deploy/sre-e2e-b.json")).expect("state");
+    assert!(state.contains("\"cleaned_up\""));
+    // A second cleanup finds everything already gone.
+    tool(&f, &emu)
+        .args(["--cleanup", "--deployment-id", "sre-e2e-b", "--yes"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn cleanup_without_a_state_file_finds_resources_by_tag() {
+    let emu = Emulator::start().expect("emulator");
+    let look = Look::new(&emu);
+    let f = fixture("c");
+    tool(&f, &emu)
+        .args(["--non-interactive", "-c", "config.yaml"])
+        .assert()
+        .code(0);
+    std::fs::remove_dir_all(f.path(".sre-agent-deploy")).expect("lose the state");
+    tool(&f, &emu)
+        .args([
+            "--cleanup",
+            "--deployment-id",
+            "sre-e2e-c",
+            "--yes",
+            "--region",
+            "us-east-1",
+        ])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "finding deployment sre-e2e-c's resources by tag",
+        ))
+        .stderr(predicate::str::contains("cannot be found by tag"));
+    assert!(look.gateways_named("sre-gw-c").is_empty());
+    assert!(!look.role_exists("SreGatewayRolec"));
+    assert!(!look.bucket_exists("sre-specs-c"));
+    assert!(look.pools_named("sre-agent-sre-e2e-c").is_empty());
+    assert!(emu.credential_providers().iter().all(|p| p.name != "sre-key-c"));
+}
+
+/// Kills the deploy (SIGKILL) after `boundary` steps finished, then resumes; exactly one of each
+/// resource must exist afterwards.
+fn kill_and_resume(emu: &Emulator, look: &Look, n: &str, boundary: usize) {
+    let f = fixture(n);
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("sre-agent-deploy"))
+        .current_dir(f.dir.path())
+        .args(["--non-interactive", "-c", "config.yaml"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("BACKEND_API_KEY", "test-backend-key")
+        .envs(emu.env())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut done = 0;
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap_or_default();
+        if line.contains(" done in ") {
+            done += 1;
+            if done == boundary {
+                let _ = child.kill();
+                break;
+            }
+        }
+    }
+    let _ = child.wait();
+    tool(&f, emu)
+        .args([
+            "--resume",
+            "--state-file",
+            &format!(".sre-agent-deploy/sre-e2e-{n}.json"),
+        ])
+        .assert()
+        .code(0);
+    let gateways = look.gateways_named(&format!("sre-gw-{n}"));
+    assert_eq!(gateways.len(), 1, "boundary {boundary}: one gateway");
+    let mut targets = look.targets(&gateways[0]);
+    targets.sort();
+    assert_eq!(
+        targets,
+        ["k8s-api", "logs-api", "metrics-api", "runbooks-api"],
+        "boundary {boundary}"
+    );
+    let pools = look.pools_named(&format!("sre-agent-sre-e2e-{n}"));
+    assert_eq!(pools.len(), 1, "boundary {boundary}: one pool");
+    assert_eq!(
+        look.clients(&pools[0]).len(),
+        1,
+        "boundary {boundary}: one client"
+    );
+    assert_eq!(
+        emu.credential_providers()
+            .iter()
+            .filter(|p| p.name == format!("sre-key-{n}"))
+            .count(),
+        1
+    );
+    tool(&f, emu)
+        .args(["--cleanup", "--deployment-id", &format!("sre-e2e-{n}"), "--yes"])
+        .assert()
+        .code(0);
+    assert!(
+        look.gateways_named(&format!("sre-gw-{n}")).is_empty(),
+        "boundary {boundary}: cleanup leaves nothing"
+    );
+}
+
+#[test]
+fn a_run_killed_at_any_step_boundary_resumes_without_twins() {
+    let emu = Emulator::start().expect("emulator");
+    let look = Look::new(&emu);
+    for boundary in 1..=12 {
+        kill_and_resume(&emu, &look, &format!("k{boundary}"), boundary);
+    }
+}
+
+#[test]
+fn lost_create_answers_are_adopted_not_twinned() {
+    let emu = Emulator::start().expect("emulator");
+    let look = Look::new(&emu);
+    for op in [
+        "CreateRole",
+        "CreateBucket",
+        "CreateApiKeyCredentialProvider",
+        "CreateUserPoolDomain",
+        "PutRolePolicy",
+        "CreateGateway",
+        "CreateGatewayTarget",
+        "PutObject",
+    ] {
+        emu.faults()
+            .add_rule(FaultRule::times(op, FaultKind::LoseResponse, 1));
+    }
+    let f = fixture("l");
+    tool(&f, &emu)
+        .args(["--non-interactive", "-c", "config.yaml"])
+        .assert()
+        .code(0);
+    assert!(look.role_exists("SreGatewayRolel"));
+    assert_eq!(
+        emu.credential_providers()
+            .iter()
+            .filter(|p| p.name == "sre-key-l")
+            .count(),
+        1
+    );
+    let gateways = look.gateways_named("sre-gw-l");
+    assert_eq!(gateways.len(), 1, "the client token stops a twin gateway");
+    assert_eq!(look.targets(&gateways[0]).len(), 4, "and twin targets");
+    let lost: Vec<String> = emu
+        .calls()
+        .into_iter()
+        .filter(|c| c.fault == Some(FaultKind::LoseResponse))
+        .map(|c| c.operation)
+        .collect();
+    assert_eq!(lost.len(), 8, "every lost answer was injected: {lost:?}");
+    // Everything adopted is this deployment's, so cleanup removes it.
+    tool(&f, &emu)
+        .args(["--cleanup", "--deployment-id", "sre-e2e-l", "--yes"])
+        .assert()
+        .code(0);
+    assert!(!look.role_exists("SreGatewayRolel"));
+    assert!(!look.bucket_exists("sre-specs-l"));
+}
+
+#[test]
+fn throttling_and_server_errors_are_retried() {
+    let emu = Emulator::start().expect("emulator");
+    emu.faults()
+        .add_rule(FaultRule::rate("*", FaultKind::Throttle, 0.2, 7));
+    emu.faults()
+        .add_rule(FaultRule::rate("*", FaultKind::ServerError(503), 0.1, 11));
+    let f = fixture("t");
+    tool(&f, &emu)
+        .args(["--non-interactive", "-c", "config.yaml"])
+        .assert()
+        .code(0);
+    assert!(emu.faults().counts().total() > 0, "faults were injected");
+    let look = Look::new(&emu);
+    assert_eq!(look.gateways_named("sre-gw-t").len(), 1);
+}
+
+#[test]
+fn a_second_run_on_the_same_state_fails_clearly() {
+    let emu = Emulator::start().expect("emulator");
+    emu.faults().set_latency(std::time::Duration::from_millis(150));
+    let f = fixture("w");
+    let mut first = Command::new(assert_cmd::cargo::cargo_bin("sre-agent-deploy"))
+        .current_dir(f.dir.path())
+        .args(["--non-interactive", "-c", "config.yaml"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("BACKEND_API_KEY", "test-backend-key")
+        .envs(emu.env())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = first.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    for line in lines.by_ref() {
+        if line.unwrap_or_default().contains("started") {
+            break;
+        }
+    }
+    tool(&f, &emu)
+        .args(["--non-interactive", "-c", "config.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "another sre-agent-deploy run holds the lock",
+        ));
+    for _ in lines {}
+    assert_eq!(first.wait().expect("first run").code(), Some(0));
+}

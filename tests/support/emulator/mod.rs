@@ -1,0 +1,148 @@
+//! A local AWS for tests and the demo: moto 5.2.5 behind a loopback proxy that counts calls, injects
+//! latency and faults, and serves what moto lacks (AgentCore Identity API-key credential providers).
+//!
+//! ```ignore
+//! let emu = emulator::Emulator::start().expect("emulator");
+//! // point the SDK or the binary at emu.endpoint(), or apply emu.env()
+//! emu.faults().add_rule(FaultRule::times("CreateRole", FaultKind::Throttle, 1));
+//! ```
+//!
+//! Self-contained: it depends on nothing else under `tests/support`, so it can be included as
+//! `support::emulator`, as `#[path = "support/emulator/mod.rs"] mod emulator;`, or from an example.
+#![allow(dead_code, unused_imports, clippy::disallowed_methods)]
+
+mod faults;
+mod identity;
+mod moto;
+mod proxy;
+mod wire;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use faults::{Decision, FaultCounts, FaultKind, FaultRule, Faults, RuleId, Trigger};
+pub use identity::{ACCOUNT_ID, StoredProvider};
+pub use moto::{MOTO_VERSION, Moto, VENV_ENV, default_venv, ensure_venv};
+pub use proxy::Call;
+pub use wire::{Protocol, agentcore_operation, s3_operation};
+
+/// The region `env()` sets.
+pub const REGION: &str = "us-east-1";
+
+/// Why the emulator could not start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmulatorError {
+    message: String,
+}
+
+impl EmulatorError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for EmulatorError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for EmulatorError {}
+
+/// moto plus the proxy. Dropping it stops the proxy and kills moto.
+#[derive(Debug)]
+pub struct Emulator {
+    // Field order is drop order: the proxy stops before moto dies.
+    proxy: proxy::Proxy,
+    moto: Moto,
+    shared: Arc<proxy::Shared>,
+}
+
+impl Emulator {
+    /// Installs moto when needed (into [`default_venv`]), starts it and the proxy. Blocking; works from
+    /// sync tests and from inside a tokio runtime.
+    pub fn start() -> Result<Self, EmulatorError> {
+        Self::start_with_venv(&default_venv())
+    }
+
+    /// Like [`Emulator::start`], with moto from (or installed into) `venv`.
+    pub fn start_with_venv(venv: &Path) -> Result<Self, EmulatorError> {
+        let moto = Moto::start(venv)?;
+        let shared = Arc::new(proxy::Shared::new(moto.addr()));
+        let proxy = proxy::Proxy::start(Arc::clone(&shared))?;
+        Ok(Self { proxy, moto, shared })
+    }
+
+    /// `http://127.0.0.1:PORT` of the proxy: the endpoint to give the SDK (`AWS_ENDPOINT_URL`).
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.proxy.addr())
+    }
+
+    /// The proxy's port.
+    pub fn port(&self) -> u16 {
+        self.proxy.addr().port()
+    }
+
+    /// moto itself, bypassing the proxy (no counting, no faults, no identity API).
+    pub fn moto_endpoint(&self) -> String {
+        self.moto.endpoint()
+    }
+
+    /// The environment for the SDK or the binary under test.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_REGION", REGION.into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ]
+    }
+
+    /// Latency and fault rules, applied by the proxy at run time.
+    pub fn faults(&self) -> &Faults {
+        &self.shared.faults
+    }
+
+    /// Every request the proxy saw, in arrival order.
+    pub fn calls(&self) -> Vec<Call> {
+        self.shared.calls().clone()
+    }
+
+    /// How many calls match `operation` (same syntax as [`FaultRule::operation`]: `"CreateRole"`,
+    /// `"iam:CreateRole"`, `"s3:*"`, `"*"`).
+    pub fn call_count(&self, operation: &str) -> usize {
+        self.shared
+            .calls()
+            .iter()
+            .filter(|c| faults::operation_matches(operation, &c.service, &c.operation))
+            .count()
+    }
+
+    /// Forgets the recorded calls.
+    pub fn clear_calls(&self) {
+        self.shared.calls().clear();
+    }
+
+    /// The proxy's identity store: every API-key credential provider, with its key and tags.
+    pub fn credential_providers(&self) -> Vec<StoredProvider> {
+        self.shared.identity.providers()
+    }
+
+    /// The last `lines` lines of moto's log.
+    pub fn moto_log_tail(&self, lines: usize) -> String {
+        self.moto.log_tail(lines)
+    }
+
+    /// moto's log file (inside a temp dir removed on drop).
+    pub fn moto_log_path(&self) -> &Path {
+        self.moto.log_path()
+    }
+
+    /// moto's process id.
+    pub fn moto_pid(&self) -> u32 {
+        self.moto.pid()
+    }
+}
