@@ -2,6 +2,7 @@
 //!
 //! ```sh
 //! cargo run --example local-aws > endpoint.env &   # prints one line: AWS_ENDPOINT_URL=http://127.0.0.1:PORT
+//! LOCAL_AWS_LATENCY_MS=50 adds 50 ms to every call.
 //! ```
 //!
 //! stdout gets exactly that one line; notes go to stderr. When stdin is `/dev/null` (a background job of a
@@ -37,6 +38,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // LOCAL_AWS_LATENCY_MS adds that much latency to every call (for the deploy benchmark).
+    if let Some(ms) = std::env::var("LOCAL_AWS_LATENCY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        emu.faults().set_latency(std::time::Duration::from_millis(ms));
+    }
     let mut stdout = std::io::stdout().lock();
     if writeln!(stdout, "AWS_ENDPOINT_URL={}", emu.endpoint())
         .and_then(|()| stdout.flush())

@@ -39,7 +39,7 @@ impl std::fmt::Display for CleanupReport {
             count(|o| matches!(o, Outcome::Failed(_))),
         )?;
         for d in &self.resources {
-            writeln!(f, "  {:<28} {:<40} {:?}", d.kind.label(), d.name, d.outcome)?;
+            writeln!(f, "  {:<28} {:<40} {}", d.kind.label(), d.name, d.outcome)?;
         }
         Ok(())
     }

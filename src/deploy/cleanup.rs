@@ -99,7 +99,7 @@ pub async fn run(
                 Err(e) => Outcome::Failed(format!("{e} (fix: {})", e.suggestion())),
             }
         };
-        progress.line("cleanup", &format!("{label}: {}", describe(&outcome)));
+        progress.line("cleanup", &format!("{label}: {outcome}"));
         if matches!(
             outcome,
             Outcome::Deleted | Outcome::AlreadyGone | Outcome::WithParent
@@ -123,14 +123,16 @@ pub async fn run(
     report
 }
 
-fn describe(outcome: &Outcome) -> String {
-    match outcome {
-        Outcome::Deleted => "deleted".into(),
-        Outcome::AlreadyGone => "already gone".into(),
-        Outcome::Kept => "kept (not created by this deployment)".into(),
-        Outcome::WouldDelete => "would delete".into(),
-        Outcome::WithParent => "deleted with its user pool".into(),
-        Outcome::Failed(e) => format!("FAILED: {e}"),
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Deleted => f.write_str("deleted"),
+            Self::AlreadyGone => f.write_str("already gone"),
+            Self::Kept => f.write_str("kept: not created by this deployment"),
+            Self::WouldDelete => f.write_str("would delete"),
+            Self::WithParent => f.write_str("deleted with its user pool"),
+            Self::Failed(e) => write!(f, "FAILED: {e}"),
+        }
     }
 }
 

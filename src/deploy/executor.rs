@@ -18,6 +18,8 @@ use crate::aws::calls::{STEP_CALLS, StepCalls};
 #[derive(Debug, Clone)]
 pub struct StepOutcome {
     pub id: String,
+    /// The ids of the steps this one depends on.
+    pub after: Vec<String>,
     pub duration: Duration,
     pub calls: u32,
     pub error: Option<String>,
@@ -98,6 +100,7 @@ async fn run_one(shared: Arc<Shared>, step: Step) -> (Step, StepOutcome, Result<
     let result = STEP_CALLS.scope(Arc::clone(&calls), step.run(&cx)).await;
     let outcome = StepOutcome {
         id: id.clone(),
+        after: step.deps().iter().map(Step::id).collect(),
         duration: begun.elapsed(),
         calls: calls.count(),
         error: result.as_ref().err().map(ToString::to_string),

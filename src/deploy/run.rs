@@ -46,6 +46,8 @@ pub struct Report {
 #[derive(Debug, Clone, Serialize)]
 pub struct StepReport {
     pub id: String,
+    /// The steps this one waited for.
+    pub after: Vec<String>,
     pub duration_ms: u64,
     pub calls: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -153,6 +155,7 @@ async fn finish(
             .iter()
             .map(|o| StepReport {
                 id: o.id.clone(),
+                after: o.after.clone(),
                 duration_ms: u64::try_from(o.duration.as_millis()).unwrap_or(u64::MAX),
                 calls: o.calls,
                 error: o.error.clone(),
@@ -241,7 +244,7 @@ async fn check_account(clients: &Clients, plan: &Plan) -> Result<(), DeployError
 
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "deployment {}: {:?}", self.deployment_id, self.status)?;
+        writeln!(f, "deployment {}: {}", self.deployment_id, self.status)?;
         if let Some(url) = &self.gateway_url {
             writeln!(f, "  gateway URL: {url}")?;
         }

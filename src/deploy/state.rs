@@ -53,6 +53,18 @@ pub enum DeploymentStatus {
     CleanedUp,
 }
 
+impl std::fmt::Display for DeploymentStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::InProgress => "in progress",
+            Self::Failed => "failed",
+            Self::Interrupted => "interrupted",
+            Self::Complete => "complete",
+            Self::CleanedUp => "cleaned up",
+        })
+    }
+}
+
 /// Progress of one step.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct StepRecord {

@@ -206,50 +206,42 @@ pub async fn resource_server(cx: &StepCx) -> Result<(), DeployError> {
     let pool = cx.require_output("user_pool_id").await?;
     let id = &plan.resource_server_id;
     let entry = cx.entry(ResourceKind::CognitoResourceServer, id).await;
-    if cognito::resource_server_exists(c, &pool, id)
-        .await
-        .map_err(cx.aws(id.as_str()))?
-    {
-        let ours = entry.is_some_and(|e| e.created_by_us) || pool_is_ours(cx).await;
-        return cx
-            .present(
-                ResourceKind::CognitoResourceServer,
-                id,
-                Found {
-                    id: None,
-                    arn: None,
-                    ours,
-                },
-                Some(&pool),
-            )
-            .await;
-    }
-    cx.intend(ResourceKind::CognitoResourceServer, id, Some(&pool))
-        .await?;
-    match cognito::create_resource_server(c, &pool, id, &plan.scopes).await {
-        Ok(())
-        | Err(crate::aws::AwsError {
-            kind: ErrorKind::AlreadyExists,
-            ..
-        }) => {
-            cx.say(format!(
-                "created resource server {id} with scopes {}",
-                plan.scopes.join(", ")
-            ));
-            cx.present(
-                ResourceKind::CognitoResourceServer,
-                id,
-                Found {
-                    id: None,
-                    arn: None,
-                    ours: true,
-                },
-                Some(&pool),
-            )
+    // Without a ledger entry, go straight to the create (its conflict covers an existing one).
+    let exists = match &entry {
+        Some(_) => cognito::resource_server_exists(c, &pool, id)
             .await
+            .map_err(cx.aws(id.as_str()))?,
+        None => false,
+    };
+    let ours = if exists {
+        entry.as_ref().is_some_and(|e| e.created_by_us) || pool_is_ours(cx).await
+    } else {
+        cx.intend(ResourceKind::CognitoResourceServer, id, Some(&pool))
+            .await?;
+        match cognito::create_resource_server(c, &pool, id, &plan.scopes).await {
+            Ok(()) => {
+                cx.say(format!(
+                    "created resource server {id} with scopes {}",
+                    plan.scopes.join(", ")
+                ));
+                true
+            }
+            // Ours when this deployment sent the create before (a lost answer) or owns the pool.
+            Err(e) if e.is(ErrorKind::AlreadyExists) => entry.is_some() || pool_is_ours(cx).await,
+            Err(e) => return Err(cx.aws(id.as_str())(e)),
         }
-        Err(e) => Err(cx.aws(id.as_str())(e)),
-    }
+    };
+    cx.present(
+        ResourceKind::CognitoResourceServer,
+        id,
+        Found {
+            id: None,
+            arn: None,
+            ours,
+        },
+        Some(&pool),
+    )
+    .await
 }
 
 pub async fn client(cx: &StepCx) -> Result<(), DeployError> {

@@ -68,12 +68,12 @@ pub async fn bucket(cx: &StepCx) -> Result<(), DeployError> {
                 None,
             )
             .await?;
-            s3::block_public_access(c, name)
-                .await
-                .map_err(cx.aws(name.as_str()))?;
-            s3::tag_bucket(c, name, &plan.tags)
-                .await
-                .map_err(cx.aws(name.as_str()))?;
+            let (blocked, tagged) = tokio::join!(
+                s3::block_public_access(c, name),
+                s3::tag_bucket(c, name, &plan.tags)
+            );
+            blocked.map_err(cx.aws(name.as_str()))?;
+            tagged.map_err(cx.aws(name.as_str()))?;
             cx.say(format!("created bucket {name} (public access blocked)"));
             Ok(())
         }
@@ -82,13 +82,23 @@ pub async fn bucket(cx: &StepCx) -> Result<(), DeployError> {
 
 /// Uploads each rendered spec unless the object already holds the same content.
 pub async fn specs(cx: &StepCx) -> Result<(), DeployError> {
+    let bucket_is_ours = cx
+        .entry(ResourceKind::S3Bucket, &cx.plan().bucket)
+        .await
+        .is_some_and(|e| e.created_by_us);
     let uploads = cx.plan().specs.iter().map(|spec| async move {
         let plan = cx.plan();
         let c = &cx.clients().s3;
         let key = &spec.key;
-        let before = s3::object_digest(c, &plan.bucket, key)
-            .await
-            .map_err(cx.aws(key.as_str()))?;
+        // An object this deployment never sent, in a bucket it created, cannot exist yet.
+        let never_sent = cx.entry(ResourceKind::S3Object, key).await.is_none() && bucket_is_ours;
+        let before = if never_sent {
+            None
+        } else {
+            s3::object_digest(c, &plan.bucket, key)
+                .await
+                .map_err(cx.aws(key.as_str()))?
+        };
         let uri = plan.s3_uri(key);
         if before.as_deref() == Some(spec.digest.as_str()) {
             cx.output(&format!("spec_uri:{}", spec.target), &uri).await?;
