@@ -712,3 +712,254 @@ fn a_second_run_on_the_same_state_fails_clearly() {
     for _ in lines {}
     assert_eq!(first.wait().expect("first run").code(), Some(0));
 }
+
+#[test]
+fn existing_resources_named_in_the_config_are_used_and_kept() {
+    let emu = Emulator::start().expect("emulator");
+    let look = Look::new(&emu);
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock-agentcore.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    look.rt
+        .block_on(
+            look.iam()
+                .create_role()
+                .role_name("SreGatewayRolee")
+                .assume_role_policy_document(trust)
+                .send(),
+        )
+        .expect("role");
+    let pool = look
+        .rt
+        .block_on(look.cognito().create_user_pool().pool_name("their-pool").send())
+        .expect("pool")
+        .user_pool()
+        .and_then(|p| p.id().map(str::to_string))
+        .expect("pool id");
+    // Someone else's domain takes the configured prefix: a suffixed name is picked and recorded.
+    look.rt
+        .block_on(
+            look.cognito()
+                .create_user_pool_domain()
+                .domain("sre-e2e-e")
+                .user_pool_id(&pool)
+                .send(),
+        )
+        .expect("domain");
+    let other = look
+        .rt
+        .block_on(look.cognito().create_user_pool().pool_name("other").send())
+        .expect("pool")
+        .user_pool()
+        .and_then(|p| p.id().map(str::to_string))
+        .expect("pool id");
+    let f = Fixture::with_config(&config("e").replace(
+        "  cognito_domain: sre-e2e-e\n",
+        &format!("  cognito_domain: sre-e2e-e\n  user_pool_id: {other}\n"),
+    ));
+    let output = tool(&f, &emu)
+        .args(["--non-interactive", "-c", "config.yaml", "--output", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(f.path(".sre-agent-deploy/sre-e2e-e.json")).expect("state"),
+    )
+    .expect("json");
+    let domain = state["outputs"]["cognito_domain"]
+        .as_str()
+        .expect("domain")
+        .to_string();
+    assert!(
+        domain.starts_with("sre-e2e-e-") && domain.len() == "sre-e2e-e-".len() + 4,
+        "{domain}"
+    );
+    assert_eq!(state["outputs"]["user_pool_id"], other);
+    tool(&f, &emu)
+        .args(["--cleanup", "--deployment-id", "sre-e2e-e", "--yes"])
+        .env_remove("BACKEND_API_KEY")
+        .assert()
+        .code(0);
+    assert!(
+        look.role_exists("SreGatewayRolee"),
+        "an existing role is never deleted"
+    );
+    let policies = look
+        .rt
+        .block_on(
+            look.iam()
+                .list_role_policies()
+                .role_name("SreGatewayRolee")
+                .send(),
+        )
+        .expect("policies");
+    assert!(
+        policies.policy_names().is_empty(),
+        "but this deployment's inline policy is removed"
+    );
+    assert!(
+        look.rt
+            .block_on(look.cognito().describe_user_pool().user_pool_id(&other).send())
+            .is_ok(),
+        "the named pool is kept"
+    );
+}
+
+#[test]
+fn an_existing_role_that_does_not_trust_agentcore_stops_the_run() {
+    let emu = Emulator::start().expect("emulator");
+    let look = Look::new(&emu);
+    look.rt
+        .block_on(
+            look.iam()
+                .create_role()
+                .role_name("SreGatewayRolex")
+                .assume_role_policy_document("{}")
+                .send(),
+        )
+        .expect("role");
+    let f = fixture("x");
+    tool(&f, &emu)
+        .args(["--non-interactive", "-c", "config.yaml"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "does not trust bedrock-agentcore.amazonaws.com",
+        ))
+        .stderr(predicate::str::contains(
+            "resume: sre-agent-deploy --resume --state-file",
+        ));
+}
+
+#[test]
+fn resume_recreates_a_deleted_resource_and_asks_before_applying_a_changed_config() {
+    let emu = Emulator::start().expect("emulator");
+    let look = Look::new(&emu);
+    let f = fixture("r");
+    tool(&f, &emu)
+        .args(["--non-interactive", "-c", "config.yaml"])
+        .assert()
+        .code(0);
+    let gateway = look.gateways_named("sre-gw-r")[0].clone();
+    let targets = look
+        .rt
+        .block_on(
+            look.agentcore()
+                .list_gateway_targets()
+                .gateway_identifier(&gateway)
+                .send(),
+        )
+        .expect("targets");
+    let victim = targets.items()[0].target_id().to_string();
+    look.rt
+        .block_on(
+            look.agentcore()
+                .delete_gateway_target()
+                .gateway_identifier(&gateway)
+                .target_id(&victim)
+                .send(),
+        )
+        .expect("delete a target behind the tool's back");
+    let state = ".sre-agent-deploy/sre-e2e-r.json";
+    tool(&f, &emu)
+        .args(["--resume", "--state-file", state])
+        .assert()
+        .code(0);
+    assert_eq!(look.targets(&gateway).len(), 4, "the deleted target is back");
+
+    f.write(
+        "config.yaml",
+        &config("r").replace(
+            "scopes: [sre-agent/invoke]",
+            "scopes: [sre-agent/invoke, sre-agent/read]",
+        ),
+    );
+    tool(&f, &emu)
+        .args(["--resume", "--state-file", state])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cognito.scopes[1]: (unset) -> \"sre-agent/read\"",
+        ))
+        .stderr(predicate::str::contains("--yes"));
+    tool(&f, &emu)
+        .args(["--resume", "--state-file", state, "--yes"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn a_deployment_outside_us_east_1_gets_its_bucket_there() {
+    let emu = Emulator::start().expect("emulator");
+    let look = Look::new(&emu);
+    let f = Fixture::with_config(&config("eu").replace("region: us-east-1", "region: eu-west-1"));
+    // AWS_REGION would override the file (environment beats file), and the run says so.
+    tool(&f, &emu)
+        .args(["--non-interactive", "-c", "config.yaml"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "aws.region is set by environment variable AWS_REGION",
+        ));
+    let f = Fixture::with_config(&config("eu2").replace("region: us-east-1", "region: eu-west-1"));
+    tool(&f, &emu)
+        .args(["--non-interactive", "-c", "config.yaml"])
+        .env_remove("AWS_REGION")
+        .assert()
+        .code(0);
+    let location = look
+        .rt
+        .block_on(look.s3().get_bucket_location().bucket("sre-specs-eu2").send())
+        .expect("location");
+    assert_eq!(
+        location
+            .location_constraint()
+            .map(aws_sdk_s3::types::BucketLocationConstraint::as_str),
+        Some("eu-west-1")
+    );
+}
+
+#[test]
+fn ctrl_c_saves_the_state_and_prints_the_resume_command() {
+    let emu = Emulator::start().expect("emulator");
+    emu.faults().set_latency(std::time::Duration::from_millis(300));
+    let f = fixture("i");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("sre-agent-deploy"))
+        .current_dir(f.dir.path())
+        .args(["--non-interactive", "-c", "config.yaml"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("BACKEND_API_KEY", "test-backend-key")
+        .envs(emu.env())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    for line in lines.by_ref() {
+        if line.unwrap_or_default().contains(" done in ") {
+            break;
+        }
+    }
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    let rest: Vec<String> = lines.map(Result::unwrap_or_default).collect();
+    assert_eq!(child.wait().expect("exits").code(), Some(130), "{rest:?}");
+    assert!(
+        rest.iter()
+            .any(|l| l.contains("resume: sre-agent-deploy --resume --state-file")),
+        "{rest:?}"
+    );
+    let state = std::fs::read_to_string(f.path(".sre-agent-deploy/sre-e2e-i.json")).expect("state");
+    assert!(state.contains("\"interrupted\""));
+    emu.faults().set_latency(std::time::Duration::ZERO);
+    tool(&f, &emu)
+        .args(["--resume", "--state-file", ".sre-agent-deploy/sre-e2e-i.json"])
+        .assert()
+        .code(0);
+}

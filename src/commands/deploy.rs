@@ -100,6 +100,9 @@ fn checked(
         return Ok(None);
     }
     let progress = Progress::stderr();
+    for (field, source) in &loaded.sources {
+        progress.line("config", &format!("{field} is set by {source}"));
+    }
     for warning in result.warnings() {
         progress.line("validate", &warning.to_string().replace('\n', " "));
     }

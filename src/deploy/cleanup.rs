@@ -159,7 +159,7 @@ async fn delete(clients: &Clients, entry: &LedgerEntry, deployment_id: &str) -> 
             };
             let Some(id) = id else { return Ok(false) };
             let deleted = gone(agentcore::delete_target(&clients.agentcore, &parent, &id).await)?;
-            wait_gone(|| async {
+            super::wait::until_gone(|| async {
                 agentcore::get_target(&clients.agentcore, &parent, &id)
                     .await
                     .map(|t| t.is_some())
@@ -182,7 +182,7 @@ async fn delete(clients: &Clients, entry: &LedgerEntry, deployment_id: &str) -> 
                 }
             }
             let deleted = gone(agentcore::delete_gateway(&clients.agentcore, &id).await)?;
-            wait_gone(|| async {
+            super::wait::until_gone(|| async {
                 agentcore::get_gateway(&clients.agentcore, &id)
                     .await
                     .map(|g| g.is_some())
@@ -287,26 +287,6 @@ async fn pool_by_tag(clients: &Clients, name: &str, deployment_id: &str) -> Resu
         }
     }
     Ok(None)
-}
-
-/// Polls until `exists` says no (gateways and targets are deleted asynchronously).
-async fn wait_gone<F, Fut>(mut exists: F) -> Result<(), AwsError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<bool, AwsError>>,
-{
-    let mut delay = std::time::Duration::from_millis(200);
-    for _ in 0..60 {
-        if !exists().await? {
-            return Ok(());
-        }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(std::time::Duration::from_secs(10));
-    }
-    Err(AwsError::other(
-        "wait for deletion",
-        "the resource was still there after waiting",
-    ))
 }
 
 /// Rebuilds a ledger from tags when the state file is lost: gateways (with their targets),

@@ -84,6 +84,27 @@ where
     }
 }
 
+/// Polls until `exists` says no: gateways and targets are deleted asynchronously.
+pub async fn until_gone<F, Fut>(mut exists: F) -> Result<(), AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<bool, AwsError>>,
+{
+    let mut delay = Duration::from_millis(200);
+    let started = Instant::now();
+    while started.elapsed() < WAIT_LIMIT {
+        if !exists().await? {
+            return Ok(());
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(10));
+    }
+    Err(AwsError::other(
+        "wait for deletion",
+        "the resource was still there after waiting",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

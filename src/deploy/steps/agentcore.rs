@@ -120,9 +120,23 @@ pub async fn gateway(cx: &StepCx) -> Result<(), DeployError> {
         Some(None) => find_by_name(cx, name).await?,
         None => None,
     };
+    let found = match found {
+        Some(g) if g.status == "DELETING" => {
+            cx.say(format!(
+                "gateway {} is being deleted; waiting to create it again",
+                g.id
+            ));
+            let id = g.id.clone();
+            wait::until_gone(|| async { agentcore::get_gateway(c, &id).await.map(|g| g.is_some()) })
+                .await
+                .map_err(cx.aws(name.as_str()))?;
+            None
+        }
+        other => other,
+    };
     let gateway = match found {
         Some(g) => g,
-        None => create_gateway(cx).await?,
+        None => create_gateway(cx, entry.as_ref().and_then(|e| e.id.as_deref())).await?,
     };
     cx.present(
         ResourceKind::Gateway,
@@ -171,14 +185,16 @@ async fn find_by_name(cx: &StepCx, name: &str) -> Result<Option<Resource>, Deplo
     }
 }
 
-async fn create_gateway(cx: &StepCx) -> Result<Resource, DeployError> {
+/// `replaced` is the id of an earlier gateway of ours that has since disappeared: the client token
+/// must differ from the one that created it, or the service would answer with the old gateway.
+async fn create_gateway(cx: &StepCx, replaced: Option<&str>) -> Result<Resource, DeployError> {
     let plan = cx.plan();
     let c = &cx.clients().agentcore;
     let name = &plan.gateway_name;
     let role_arn = cx.require_output("role_arn").await?;
     let discovery_url = cx.require_output("discovery_url").await?;
     let client_id = cx.require_output("client_id").await?;
-    let token = plan.client_token("gateway");
+    let token = plan.client_token(&format!("gateway:{}", replaced.unwrap_or_default()));
     let spec = GatewaySpec {
         name,
         role_arn: &role_arn,
@@ -234,12 +250,32 @@ pub async fn target(cx: &StepCx, target: &str) -> Result<(), DeployError> {
         Some(None) => find_target(cx, &gateway_id, target).await?,
         None => None,
     };
+    let found = match found {
+        Some(t) if t.status == "DELETING" => {
+            cx.say(format!(
+                "target {} is being deleted; waiting to create it again",
+                t.id
+            ));
+            let id = t.id.clone();
+            wait::until_gone(|| async {
+                agentcore::get_target(c, &gateway_id, &id)
+                    .await
+                    .map(|t| t.is_some())
+            })
+            .await
+            .map_err(cx.aws(target))?;
+            None
+        }
+        other => other,
+    };
     let resource = match found {
         Some(t) => t,
         None => {
             let provider_arn = cx.require_output("provider_arn").await?;
             let uri = cx.require_output(&format!("spec_uri:{target}")).await?;
-            let token = plan.client_token(&cx.step);
+            // A new token when replacing a vanished target, so the create is not answered with it.
+            let replaced = entry.as_ref().and_then(|e| e.id.as_deref()).unwrap_or_default();
+            let token = plan.client_token(&format!("{}:{replaced}", cx.step));
             let spec = TargetSpec {
                 gateway_id: &gateway_id,
                 name: target,

@@ -11,6 +11,7 @@
 //! `support::emulator`, as `#[path = "support/emulator/mod.rs"] mod emulator;`, or from an example.
 #![allow(dead_code, unused_imports, clippy::disallowed_methods)]
 
+mod cognito;
 mod faults;
 mod identity;
 mod moto;

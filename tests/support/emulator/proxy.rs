@@ -58,6 +58,8 @@ pub struct Shared {
     /// Answers of creates that carried a `clientToken`, by operation, path and token: like the
     /// real service (and unlike moto), a repeated create gets the first answer back.
     pub client_tokens: Mutex<std::collections::HashMap<String, (StatusCode, HeaderMap, Bytes)>>,
+    /// Cognito operations moto lacks.
+    pub cognito: super::cognito::CognitoExtras,
 }
 
 impl Shared {
@@ -68,6 +70,7 @@ impl Shared {
             calls: Mutex::new(Vec::new()),
             moto,
             client_tokens: Mutex::new(std::collections::HashMap::new()),
+            cognito: super::cognito::CognitoExtras::default(),
         }
     }
 
@@ -263,6 +266,11 @@ async fn dispatch(
     let path = parts.uri.path();
     if info.service != "s3" && identity::serves(method, path) {
         return reply_to_response(shared.identity.handle(method, path, query, &info.region, &body));
+    }
+    if info.service == "cognito-idp"
+        && let Some(reply) = shared.cognito.handle(&info.operation, &body)
+    {
+        return reply_to_response(reply);
     }
     let token_key = idempotency_key(info, path, &body);
     if let Some(key) = &token_key {
