@@ -963,3 +963,30 @@ fn ctrl_c_saves_the_state_and_prints_the_resume_command() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn when_retries_run_out_the_last_error_and_the_resume_command_are_shown() {
+    let emu = Emulator::start().expect("emulator");
+    emu.faults()
+        .add_rule(FaultRule::times("CreateRole", FaultKind::Throttle, 50));
+    let f = fixture("q");
+    tool(&f, &emu)
+        .args(["--non-interactive", "-c", "config.yaml"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("iam:CreateRole failed: Throttling"))
+        .stderr(predicate::str::contains("wait a moment, then resume"))
+        .stderr(predicate::str::contains(
+            "resume: sre-agent-deploy --resume --state-file .sre-agent-deploy/sre-e2e-q.json",
+        ));
+    assert_eq!(
+        emu.call_count("CreateRole"),
+        6,
+        "the SDK's standard retries: 6 attempts"
+    );
+    emu.faults().clear();
+    tool(&f, &emu)
+        .args(["--resume", "--state-file", ".sre-agent-deploy/sre-e2e-q.json"])
+        .assert()
+        .code(0);
+}

@@ -36,7 +36,7 @@ pub async fn create_provider(
     tags: &BTreeMap<String, String>,
 ) -> Result<String, AwsError> {
     let out = call(
-        "CreateApiKeyCredentialProvider",
+        "bedrock-agentcore:CreateApiKeyCredentialProvider",
         c.create_api_key_credential_provider()
             .name(name)
             .api_key(api_key.expose_secret())
@@ -50,7 +50,7 @@ pub async fn create_provider(
 /// The provider's ARN, or `None` when there is no provider of that name.
 pub async fn provider_arn(c: &Client, name: &str) -> Result<Option<String>, AwsError> {
     match call(
-        "GetApiKeyCredentialProvider",
+        "bedrock-agentcore:GetApiKeyCredentialProvider",
         c.get_api_key_credential_provider().name(name).send(),
     )
     .await
@@ -63,7 +63,7 @@ pub async fn provider_arn(c: &Client, name: &str) -> Result<Option<String>, AwsE
 
 pub async fn delete_provider(c: &Client, name: &str) -> Result<(), AwsError> {
     call(
-        "DeleteApiKeyCredentialProvider",
+        "bedrock-agentcore:DeleteApiKeyCredentialProvider",
         c.delete_api_key_credential_provider().name(name).send(),
     )
     .await
@@ -76,7 +76,7 @@ pub async fn list_providers(c: &Client) -> Result<Vec<(String, String)>, AwsErro
     let mut token = None;
     loop {
         let out = call(
-            "ListApiKeyCredentialProviders",
+            "bedrock-agentcore:ListApiKeyCredentialProviders",
             c.list_api_key_credential_providers().set_next_token(token).send(),
         )
         .await?;
@@ -94,7 +94,7 @@ pub async fn list_providers(c: &Client) -> Result<Vec<(String, String)>, AwsErro
 
 pub async fn tags(c: &Client, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
     let out = call(
-        "ListTagsForResource",
+        "bedrock-agentcore:ListTagsForResource",
         c.list_tags_for_resource().resource_arn(arn).send(),
     )
     .await?;
@@ -122,9 +122,9 @@ pub async fn create_gateway(c: &Client, spec: &GatewaySpec<'_>) -> Result<Resour
         .discovery_url(spec.discovery_url)
         .allowed_clients(spec.allowed_client)
         .build()
-        .map_err(|e| AwsError::other("CreateGateway", e.to_string()))?;
+        .map_err(|e| AwsError::other("bedrock-agentcore:CreateGateway", e.to_string()))?;
     let out = call(
-        "CreateGateway",
+        "bedrock-agentcore:CreateGateway",
         c.create_gateway()
             .name(spec.name)
             .description("SRE agent gateway (sre-agent-deploy)")
@@ -148,7 +148,12 @@ pub async fn create_gateway(c: &Client, spec: &GatewaySpec<'_>) -> Result<Resour
 }
 
 pub async fn get_gateway(c: &Client, id: &str) -> Result<Option<Resource>, AwsError> {
-    match call("GetGateway", c.get_gateway().gateway_identifier(id).send()).await {
+    match call(
+        "bedrock-agentcore:GetGateway",
+        c.get_gateway().gateway_identifier(id).send(),
+    )
+    .await
+    {
         Ok(out) => Ok(Some(Resource {
             id: out.gateway_id().to_string(),
             arn: out.gateway_arn().to_string(),
@@ -167,7 +172,11 @@ pub async fn list_gateways(c: &Client) -> Result<Vec<(String, String)>, AwsError
     let mut gateways = Vec::new();
     let mut token = None;
     loop {
-        let out = call("ListGateways", c.list_gateways().set_next_token(token).send()).await?;
+        let out = call(
+            "bedrock-agentcore:ListGateways",
+            c.list_gateways().set_next_token(token).send(),
+        )
+        .await?;
         gateways.extend(
             out.items()
                 .iter()
@@ -181,9 +190,12 @@ pub async fn list_gateways(c: &Client) -> Result<Vec<(String, String)>, AwsError
 }
 
 pub async fn delete_gateway(c: &Client, id: &str) -> Result<(), AwsError> {
-    call("DeleteGateway", c.delete_gateway().gateway_identifier(id).send())
-        .await
-        .map(|_| ())
+    call(
+        "bedrock-agentcore:DeleteGateway",
+        c.delete_gateway().gateway_identifier(id).send(),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// What a new target needs.
@@ -213,14 +225,14 @@ pub async fn create_target(c: &Client, spec: &TargetSpec<'_>) -> Result<Resource
         .credential_parameter_name(API_KEY_HEADER)
         .credential_location(ApiKeyCredentialLocation::Header)
         .build()
-        .map_err(|e| AwsError::other("CreateGatewayTarget", e.to_string()))?;
+        .map_err(|e| AwsError::other("bedrock-agentcore:CreateGatewayTarget", e.to_string()))?;
     let credentials = CredentialProviderConfiguration::builder()
         .credential_provider_type(CredentialProviderType::ApiKey)
         .credential_provider(CredentialProvider::ApiKeyCredentialProvider(api_key))
         .build()
-        .map_err(|e| AwsError::other("CreateGatewayTarget", e.to_string()))?;
+        .map_err(|e| AwsError::other("bedrock-agentcore:CreateGatewayTarget", e.to_string()))?;
     let out = call(
-        "CreateGatewayTarget",
+        "bedrock-agentcore:CreateGatewayTarget",
         c.create_gateway_target()
             .gateway_identifier(spec.gateway_id)
             .name(spec.name)
@@ -245,7 +257,7 @@ pub async fn create_target(c: &Client, spec: &TargetSpec<'_>) -> Result<Resource
 
 pub async fn get_target(c: &Client, gateway_id: &str, target_id: &str) -> Result<Option<Resource>, AwsError> {
     match call(
-        "GetGatewayTarget",
+        "bedrock-agentcore:GetGatewayTarget",
         c.get_gateway_target()
             .gateway_identifier(gateway_id)
             .target_id(target_id)
@@ -272,7 +284,7 @@ pub async fn list_targets(c: &Client, gateway_id: &str) -> Result<Vec<(String, S
     let mut token = None;
     loop {
         let out = call(
-            "ListGatewayTargets",
+            "bedrock-agentcore:ListGatewayTargets",
             c.list_gateway_targets()
                 .gateway_identifier(gateway_id)
                 .set_next_token(token)
@@ -293,7 +305,7 @@ pub async fn list_targets(c: &Client, gateway_id: &str) -> Result<Vec<(String, S
 
 pub async fn delete_target(c: &Client, gateway_id: &str, target_id: &str) -> Result<(), AwsError> {
     call(
-        "DeleteGatewayTarget",
+        "bedrock-agentcore:DeleteGatewayTarget",
         c.delete_gateway_target()
             .gateway_identifier(gateway_id)
             .target_id(target_id)

@@ -15,7 +15,7 @@ pub async fn create_user_pool(
 ) -> Result<String, AwsError> {
     let tags: HashMap<String, String> = tags.clone().into_iter().collect();
     let out = call(
-        "CreateUserPool",
+        "cognito-idp:CreateUserPool",
         c.create_user_pool()
             .pool_name(name)
             .set_user_pool_tags(Some(tags))
@@ -25,12 +25,17 @@ pub async fn create_user_pool(
     out.user_pool()
         .and_then(|p| p.id())
         .map(str::to_string)
-        .ok_or_else(|| AwsError::other("CreateUserPool", "the response has no pool id"))
+        .ok_or_else(|| AwsError::other("cognito-idp:CreateUserPool", "the response has no pool id"))
 }
 
 /// The pool's tags, or `None` when the pool does not exist.
 pub async fn describe_user_pool(c: &Client, id: &str) -> Result<Option<BTreeMap<String, String>>, AwsError> {
-    match call("DescribeUserPool", c.describe_user_pool().user_pool_id(id).send()).await {
+    match call(
+        "cognito-idp:DescribeUserPool",
+        c.describe_user_pool().user_pool_id(id).send(),
+    )
+    .await
+    {
         Ok(out) => Ok(out.user_pool().map(|p| {
             p.user_pool_tags()
                 .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
@@ -46,7 +51,7 @@ pub async fn list_user_pools(c: &Client) -> Result<Vec<(String, String)>, AwsErr
     let mut token = None;
     loop {
         let out = call(
-            "ListUserPools",
+            "cognito-idp:ListUserPools",
             c.list_user_pools().max_results(60).set_next_token(token).send(),
         )
         .await?;
@@ -63,14 +68,17 @@ pub async fn list_user_pools(c: &Client) -> Result<Vec<(String, String)>, AwsErr
 }
 
 pub async fn delete_user_pool(c: &Client, id: &str) -> Result<(), AwsError> {
-    call("DeleteUserPool", c.delete_user_pool().user_pool_id(id).send())
-        .await
-        .map(|_| ())
+    call(
+        "cognito-idp:DeleteUserPool",
+        c.delete_user_pool().user_pool_id(id).send(),
+    )
+    .await
+    .map(|_| ())
 }
 
 pub async fn create_domain(c: &Client, domain: &str, pool: &str) -> Result<(), AwsError> {
     call(
-        "CreateUserPoolDomain",
+        "cognito-idp:CreateUserPoolDomain",
         c.create_user_pool_domain()
             .domain(domain)
             .user_pool_id(pool)
@@ -83,7 +91,7 @@ pub async fn create_domain(c: &Client, domain: &str, pool: &str) -> Result<(), A
 /// The pool a domain belongs to, or `None` when the domain is free.
 pub async fn domain_owner(c: &Client, domain: &str) -> Result<Option<String>, AwsError> {
     match call(
-        "DescribeUserPoolDomain",
+        "cognito-idp:DescribeUserPoolDomain",
         c.describe_user_pool_domain().domain(domain).send(),
     )
     .await
@@ -100,7 +108,7 @@ pub async fn domain_owner(c: &Client, domain: &str) -> Result<Option<String>, Aw
 
 pub async fn delete_domain(c: &Client, domain: &str, pool: &str) -> Result<(), AwsError> {
     call(
-        "DeleteUserPoolDomain",
+        "cognito-idp:DeleteUserPoolDomain",
         c.delete_user_pool_domain()
             .domain(domain)
             .user_pool_id(pool)
@@ -128,7 +136,7 @@ pub async fn create_resource_server(
         })
         .collect();
     call(
-        "CreateResourceServer",
+        "cognito-idp:CreateResourceServer",
         c.create_resource_server()
             .user_pool_id(pool)
             .identifier(identifier)
@@ -142,7 +150,7 @@ pub async fn create_resource_server(
 
 pub async fn resource_server_exists(c: &Client, pool: &str, identifier: &str) -> Result<bool, AwsError> {
     match call(
-        "DescribeResourceServer",
+        "cognito-idp:DescribeResourceServer",
         c.describe_resource_server()
             .user_pool_id(pool)
             .identifier(identifier)
@@ -158,7 +166,7 @@ pub async fn resource_server_exists(c: &Client, pool: &str, identifier: &str) ->
 
 pub async fn delete_resource_server(c: &Client, pool: &str, identifier: &str) -> Result<(), AwsError> {
     call(
-        "DeleteResourceServer",
+        "cognito-idp:DeleteResourceServer",
         c.delete_resource_server()
             .user_pool_id(pool)
             .identifier(identifier)
@@ -177,7 +185,7 @@ pub async fn create_client(
     scopes: &[String],
 ) -> Result<String, AwsError> {
     let out = call(
-        "CreateUserPoolClient",
+        "cognito-idp:CreateUserPoolClient",
         c.create_user_pool_client()
             .user_pool_id(pool)
             .client_name(name)
@@ -191,12 +199,17 @@ pub async fn create_client(
     out.user_pool_client()
         .and_then(|c| c.client_id())
         .map(str::to_string)
-        .ok_or_else(|| AwsError::other("CreateUserPoolClient", "the response has no client id"))
+        .ok_or_else(|| {
+            AwsError::other(
+                "cognito-idp:CreateUserPoolClient",
+                "the response has no client id",
+            )
+        })
 }
 
 pub async fn client_exists(c: &Client, pool: &str, id: &str) -> Result<bool, AwsError> {
     match call(
-        "DescribeUserPoolClient",
+        "cognito-idp:DescribeUserPoolClient",
         c.describe_user_pool_client()
             .user_pool_id(pool)
             .client_id(id)
@@ -216,7 +229,7 @@ pub async fn list_clients(c: &Client, pool: &str) -> Result<Vec<(String, String)
     let mut token = None;
     loop {
         let out = call(
-            "ListUserPoolClients",
+            "cognito-idp:ListUserPoolClients",
             c.list_user_pool_clients()
                 .user_pool_id(pool)
                 .max_results(60)
@@ -238,7 +251,7 @@ pub async fn list_clients(c: &Client, pool: &str) -> Result<Vec<(String, String)
 
 pub async fn delete_client(c: &Client, pool: &str, id: &str) -> Result<(), AwsError> {
     call(
-        "DeleteUserPoolClient",
+        "cognito-idp:DeleteUserPoolClient",
         c.delete_user_pool_client()
             .user_pool_id(pool)
             .client_id(id)

@@ -25,7 +25,7 @@ pub async fn create_role(
         .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
         .collect();
     let out = call(
-        "CreateRole",
+        "iam:CreateRole",
         c.create_role()
             .role_name(name)
             .assume_role_policy_document(trust_policy)
@@ -36,11 +36,11 @@ pub async fn create_role(
     .await?;
     out.role()
         .map(|r| r.arn().to_string())
-        .ok_or_else(|| AwsError::other("CreateRole", "the response has no role"))
+        .ok_or_else(|| AwsError::other("iam:CreateRole", "the response has no role"))
 }
 
 pub async fn get_role(c: &aws_sdk_iam::Client, name: &str) -> Result<Option<RoleInfo>, AwsError> {
-    match call("GetRole", c.get_role().role_name(name).send()).await {
+    match call("iam:GetRole", c.get_role().role_name(name).send()).await {
         Ok(out) => Ok(out.role().map(|r| RoleInfo {
             arn: r.arn().to_string(),
             trust_policy: r
@@ -58,7 +58,7 @@ pub async fn get_role(c: &aws_sdk_iam::Client, name: &str) -> Result<Option<Role
 }
 
 pub async fn role_tags(c: &aws_sdk_iam::Client, name: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    let out = call("ListRoleTags", c.list_role_tags().role_name(name).send()).await?;
+    let out = call("iam:ListRoleTags", c.list_role_tags().role_name(name).send()).await?;
     Ok(out
         .tags()
         .iter()
@@ -73,7 +73,7 @@ pub async fn put_role_policy(
     document: &str,
 ) -> Result<(), AwsError> {
     call(
-        "PutRolePolicy",
+        "iam:PutRolePolicy",
         c.put_role_policy()
             .role_name(role)
             .policy_name(policy_name)
@@ -91,7 +91,7 @@ pub async fn has_role_policy(
     policy_name: &str,
 ) -> Result<bool, AwsError> {
     match call(
-        "GetRolePolicy",
+        "iam:GetRolePolicy",
         c.get_role_policy()
             .role_name(role)
             .policy_name(policy_name)
@@ -111,7 +111,7 @@ pub async fn delete_role_policy(
     policy_name: &str,
 ) -> Result<(), AwsError> {
     call(
-        "DeleteRolePolicy",
+        "iam:DeleteRolePolicy",
         c.delete_role_policy()
             .role_name(role)
             .policy_name(policy_name)
@@ -122,7 +122,7 @@ pub async fn delete_role_policy(
 }
 
 pub async fn delete_role(c: &aws_sdk_iam::Client, name: &str) -> Result<(), AwsError> {
-    call("DeleteRole", c.delete_role().role_name(name).send())
+    call("iam:DeleteRole", c.delete_role().role_name(name).send())
         .await
         .map(|_| ())
 }
@@ -132,7 +132,7 @@ pub async fn list_role_names(c: &aws_sdk_iam::Client) -> Result<Vec<String>, Aws
     let mut names = Vec::new();
     let mut marker = None;
     loop {
-        let out = call("ListRoles", c.list_roles().set_marker(marker).send()).await?;
+        let out = call("iam:ListRoles", c.list_roles().set_marker(marker).send()).await?;
         names.extend(out.roles().iter().map(|r| r.role_name().to_string()));
         match out.marker() {
             Some(m) if out.is_truncated() => marker = Some(m.to_string()),

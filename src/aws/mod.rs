@@ -163,15 +163,32 @@ impl AwsError {
         self.kind == kind
     }
 
+    /// The IAM action that allows the operation (`s3:HeadBucket` is allowed by `s3:ListBucket`).
+    pub fn iam_action(&self) -> String {
+        let action = match self.operation {
+            "s3:HeadBucket" | "s3:ListObjectsV2" => "s3:ListBucket",
+            "s3:HeadObject" => "s3:GetObject",
+            "s3:PutPublicAccessBlock" => "s3:PutBucketPublicAccessBlock",
+            "s3:ListBuckets" => "s3:ListAllMyBuckets",
+            other => other,
+        };
+        action.to_string()
+    }
+
     /// What to do about it.
     pub fn suggestion(&self) -> String {
         match self.kind {
             ErrorKind::AccessDenied => format!(
-                "the credentials in use lack a permission for {}: grant it (see the message for the action), or use a role that has it",
-                self.operation
+                "the credentials in use are not allowed {}: grant it to them (or use a role that has it), then resume",
+                self.iam_action()
             ),
-            ErrorKind::Transient => "the service was unavailable or throttled after retries: wait a moment and resume".into(),
-            ErrorKind::AlreadyExists => "the name is taken by a resource this deployment did not create: choose another name in the config".into(),
+            ErrorKind::Transient => {
+                "the service stayed unavailable or throttled after retries: wait a moment, then resume".into()
+            }
+            ErrorKind::AlreadyExists => {
+                "the name is taken by a resource this deployment did not create: choose another name in the config"
+                    .into()
+            }
             ErrorKind::NotFound => "the resource is gone; resume to re-create it".into(),
             ErrorKind::Invalid | ErrorKind::Other => {
                 if self.message.to_ascii_lowercase().contains("region") || self.message.contains("endpoint") {

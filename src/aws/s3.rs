@@ -33,7 +33,7 @@ pub async fn create_bucket(c: &Client, name: &str, region: &str) -> Result<(), A
                 .build(),
         );
     }
-    call("CreateBucket", request.send()).await.map(|_| ())
+    call("s3:CreateBucket", request.send()).await.map(|_| ())
 }
 
 pub async fn bucket_access(c: &Client, name: &str) -> Result<BucketAccess, AwsError> {
@@ -44,7 +44,7 @@ pub async fn bucket_access(c: &Client, name: &str) -> Result<BucketAccess, AwsEr
             match status {
                 Some(404) => Ok(BucketAccess::Missing),
                 Some(403) => Ok(BucketAccess::Forbidden),
-                _ => Err(AwsError::from_sdk("HeadBucket", &e)),
+                _ => Err(AwsError::from_sdk("s3:HeadBucket", &e)),
             }
         }
     }
@@ -58,7 +58,7 @@ pub async fn block_public_access(c: &Client, name: &str) -> Result<(), AwsError>
         .restrict_public_buckets(true)
         .build();
     call(
-        "PutPublicAccessBlock",
+        "s3:PutPublicAccessBlock",
         c.put_public_access_block()
             .bucket(name)
             .public_access_block_configuration(config)
@@ -76,9 +76,9 @@ pub async fn tag_bucket(c: &Client, name: &str, tags: &BTreeMap<String, String>)
     let tagging = Tagging::builder()
         .set_tag_set(Some(tag_set))
         .build()
-        .map_err(|e| AwsError::other("PutBucketTagging", e.to_string()))?;
+        .map_err(|e| AwsError::other("s3:PutBucketTagging", e.to_string()))?;
     call(
-        "PutBucketTagging",
+        "s3:PutBucketTagging",
         c.put_bucket_tagging().bucket(name).tagging(tagging).send(),
     )
     .await
@@ -86,7 +86,7 @@ pub async fn tag_bucket(c: &Client, name: &str, tags: &BTreeMap<String, String>)
 }
 
 pub async fn bucket_tags(c: &Client, name: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    match call("GetBucketTagging", c.get_bucket_tagging().bucket(name).send()).await {
+    match call("s3:GetBucketTagging", c.get_bucket_tagging().bucket(name).send()).await {
         Ok(out) => Ok(out
             .tag_set()
             .iter()
@@ -109,7 +109,7 @@ pub async fn object_digest(c: &Client, bucket: &str, key: &str) -> Result<Option
                 .unwrap_or_default(),
         )),
         Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(None),
-        Err(e) => Err(AwsError::from_sdk("HeadObject", &e)),
+        Err(e) => Err(AwsError::from_sdk("s3:HeadObject", &e)),
     }
 }
 
@@ -121,7 +121,7 @@ pub async fn put_object(
     digest: &str,
 ) -> Result<(), AwsError> {
     call(
-        "PutObject",
+        "s3:PutObject",
         c.put_object()
             .bucket(bucket)
             .key(key)
@@ -135,9 +135,12 @@ pub async fn put_object(
 }
 
 pub async fn delete_object(c: &Client, bucket: &str, key: &str) -> Result<(), AwsError> {
-    call("DeleteObject", c.delete_object().bucket(bucket).key(key).send())
-        .await
-        .map(|_| ())
+    call(
+        "s3:DeleteObject",
+        c.delete_object().bucket(bucket).key(key).send(),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Keys under `prefix`.
@@ -146,7 +149,7 @@ pub async fn list_keys(c: &Client, bucket: &str, prefix: &str) -> Result<Vec<Str
     let mut token = None;
     loop {
         let out = call(
-            "ListObjectsV2",
+            "s3:ListObjectsV2",
             c.list_objects_v2()
                 .bucket(bucket)
                 .prefix(prefix)
@@ -163,13 +166,13 @@ pub async fn list_keys(c: &Client, bucket: &str, prefix: &str) -> Result<Vec<Str
 }
 
 pub async fn delete_bucket(c: &Client, name: &str) -> Result<(), AwsError> {
-    call("DeleteBucket", c.delete_bucket().bucket(name).send())
+    call("s3:DeleteBucket", c.delete_bucket().bucket(name).send())
         .await
         .map(|_| ())
 }
 
 pub async fn list_buckets(c: &Client) -> Result<Vec<String>, AwsError> {
-    let out = call("ListBuckets", c.list_buckets().send()).await?;
+    let out = call("s3:ListBuckets", c.list_buckets().send()).await?;
     Ok(out
         .buckets()
         .iter()

@@ -218,7 +218,7 @@ fn needed_api_key(plan: &Plan, request: &Request<'_>) -> Result<Option<Secret>, 
 
 /// The credentials must belong to the configured account, or every ARN would be wrong.
 async fn check_account(clients: &Clients, plan: &Plan) -> Result<(), DeployError> {
-    let identity = call("GetCallerIdentity", clients.sts.get_caller_identity().send())
+    let identity = call("sts:GetCallerIdentity", clients.sts.get_caller_identity().send())
         .await
         .map_err(|error| DeployError::Aws {
             step: "preflight".into(),
@@ -231,7 +231,7 @@ async fn check_account(clients: &Clients, plan: &Plan) -> Result<(), DeployError
             step: "preflight".into(),
             resource: "credentials".into(),
             error: AwsError::other(
-                "GetCallerIdentity",
+                "sts:GetCallerIdentity",
                 format!(
                     "the credentials belong to account {} but aws.account_id is {}",
                     other.unwrap_or("(unknown)"),

@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use crate::aws::AwsError;
 use crate::aws::agentcore::Resource;
-use crate::deploy::context::StepCx;
 use crate::deploy::error::DeployError;
 
 /// How long to wait for READY before giving up (resume keeps waiting).
@@ -30,12 +29,13 @@ pub fn phase(status: &str) -> Phase {
     }
 }
 
-/// Polls `get` until the resource is READY.
+/// Polls `get` until the resource is READY; `say` hears each status change.
 pub async fn until_ready<F, Fut>(
-    cx: &StepCx,
+    step: &str,
     label: &str,
     first: Resource,
     mut get: F,
+    say: impl Fn(String),
 ) -> Result<Resource, DeployError>
 where
     F: FnMut() -> Fut,
@@ -49,7 +49,7 @@ where
             Phase::Ready => return Ok(current),
             Phase::Failed => {
                 return Err(DeployError::Failed {
-                    step: cx.step.clone(),
+                    step: step.to_string(),
                     resource: label.to_string(),
                     status: current.status.clone(),
                     reasons: if current.status_reasons.is_empty() {
@@ -63,7 +63,7 @@ where
         }
         if started.elapsed() > WAIT_LIMIT {
             return Err(DeployError::Timeout {
-                step: cx.step.clone(),
+                step: step.to_string(),
                 resource: label.to_string(),
                 status: current.status.clone(),
                 waited_secs: started.elapsed().as_secs(),
@@ -73,14 +73,18 @@ where
         delay = (delay * 2).clamp(Duration::from_millis(500), Duration::from_secs(10));
         current = get()
             .await
-            .map_err(cx.aws(label))?
+            .map_err(|error| DeployError::Aws {
+                step: step.to_string(),
+                resource: label.to_string(),
+                error,
+            })?
             .ok_or_else(|| DeployError::Failed {
-                step: cx.step.clone(),
+                step: step.to_string(),
                 resource: label.to_string(),
                 status: "DELETED".into(),
                 reasons: "it disappeared while being created".into(),
             })?;
-        cx.say(format!("{label} is {}", current.status));
+        say(format!("{label} is {}", current.status));
     }
 }
 
@@ -107,7 +111,77 @@ where
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
     use super::*;
+
+    fn resource(status: &str, reasons: &[&str]) -> Resource {
+        Resource {
+            id: "gw1".into(),
+            arn: "arn".into(),
+            name: "gw".into(),
+            status: status.into(),
+            status_reasons: reasons.iter().map(ToString::to_string).collect(),
+            url: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn waits_through_working_states_to_ready() {
+        let answers = Mutex::new(vec![resource("READY", &[]), resource("SYNCHRONIZING", &[])]);
+        let heard = Mutex::new(Vec::new());
+        let ready = until_ready(
+            "target:a",
+            "a",
+            resource("CREATING", &[]),
+            || {
+                let next = answers.lock().expect("lock").pop();
+                async move { Ok(next) }
+            },
+            |m| heard.lock().expect("lock").push(m),
+        )
+        .await
+        .expect("ready");
+        assert_eq!(ready.status, "READY");
+        assert_eq!(*heard.lock().expect("lock"), ["a is SYNCHRONIZING", "a is READY"]);
+    }
+
+    #[tokio::test]
+    async fn failure_shows_the_status_reasons() {
+        let err = until_ready(
+            "gateway",
+            "gw",
+            resource("CREATING", &[]),
+            || async {
+                Ok(Some(resource(
+                    "FAILED",
+                    &["role cannot be assumed", "check trust"],
+                )))
+            },
+            |_| {},
+        )
+        .await
+        .expect_err("failed");
+        assert_eq!(
+            err.to_string(),
+            "step gateway: gw is FAILED: role cannot be assumed; check trust"
+        );
+        assert!(err.suggestion().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_vanished_resource_is_an_error() {
+        let err = until_ready(
+            "gateway",
+            "gw",
+            resource("CREATING", &[]),
+            || async { Ok(None) },
+            |_| {},
+        )
+        .await
+        .expect_err("gone");
+        assert!(err.to_string().contains("disappeared"));
+    }
 
     #[test]
     fn every_status_has_a_phase() {

@@ -150,7 +150,14 @@ pub async fn gateway(cx: &StepCx) -> Result<(), DeployError> {
     )
     .await?;
     let id = gateway.id.clone();
-    let ready = wait::until_ready(cx, name, gateway, || agentcore::get_gateway(c, &id)).await?;
+    let ready = wait::until_ready(
+        &cx.step,
+        name,
+        gateway,
+        || agentcore::get_gateway(c, &id),
+        |m| cx.say(m),
+    )
+    .await?;
     cx.output("gateway_id", &ready.id).await?;
     cx.output("gateway_arn", &ready.arn).await?;
     if let Some(url) = &ready.url {
@@ -310,10 +317,8 @@ pub async fn target(cx: &StepCx, target: &str) -> Result<(), DeployError> {
     )
     .await?;
     let id = resource.id.clone();
-    let ready = wait::until_ready(cx, target, resource, || {
-        agentcore::get_target(c, &gateway_id, &id)
-    })
-    .await?;
+    let get = || agentcore::get_target(c, &gateway_id, &id);
+    let ready = wait::until_ready(&cx.step, target, resource, get, |m| cx.say(m)).await?;
     cx.output(&format!("target_id:{target}"), &ready.id).await
 }
 
