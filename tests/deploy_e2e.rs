@@ -160,6 +160,21 @@ impl Look {
     }
 }
 
+/// A deploy running in the background, its progress lines readable from stderr.
+fn spawn_deploy(f: &Fixture, emu: &Emulator) -> std::process::Child {
+    Command::new(assert_cmd::cargo::cargo_bin("sre-agent-deploy"))
+        .current_dir(f.dir.path())
+        .args(["--non-interactive", "-c", "config.yaml"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("BACKEND_API_KEY", "test-backend-key")
+        .envs(emu.env())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
 fn fixture(n: &str) -> Fixture {
     Fixture::with_config(&config(n))
 }
@@ -539,17 +554,7 @@ fn cleanup_without_a_state_file_finds_resources_by_tag() {
 /// resource must exist afterwards.
 fn kill_and_resume(emu: &Emulator, look: &Look, n: &str, boundary: usize) {
     let f = fixture(n);
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("sre-agent-deploy"))
-        .current_dir(f.dir.path())
-        .args(["--non-interactive", "-c", "config.yaml"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("BACKEND_API_KEY", "test-backend-key")
-        .envs(emu.env())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = spawn_deploy(&f, emu);
     let stderr = child.stderr.take().expect("stderr");
     let mut done = 0;
     for line in BufReader::new(stderr).lines() {
@@ -684,17 +689,7 @@ fn a_second_run_on_the_same_state_fails_clearly() {
     let emu = Emulator::start().expect("emulator");
     emu.faults().set_latency(std::time::Duration::from_millis(150));
     let f = fixture("w");
-    let mut first = Command::new(assert_cmd::cargo::cargo_bin("sre-agent-deploy"))
-        .current_dir(f.dir.path())
-        .args(["--non-interactive", "-c", "config.yaml"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("BACKEND_API_KEY", "test-backend-key")
-        .envs(emu.env())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut first = spawn_deploy(&f, &emu);
     let stderr = first.stderr.take().expect("stderr");
     let mut lines = BufReader::new(stderr).lines();
     for line in lines.by_ref() {
@@ -927,17 +922,7 @@ fn ctrl_c_saves_the_state_and_prints_the_resume_command() {
     let emu = Emulator::start().expect("emulator");
     emu.faults().set_latency(std::time::Duration::from_millis(300));
     let f = fixture("i");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("sre-agent-deploy"))
-        .current_dir(f.dir.path())
-        .args(["--non-interactive", "-c", "config.yaml"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("BACKEND_API_KEY", "test-backend-key")
-        .envs(emu.env())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = spawn_deploy(&f, &emu);
     let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
     for line in lines.by_ref() {
         if line.unwrap_or_default().contains(" done in ") {

@@ -72,24 +72,18 @@ pub async fn delete_provider(c: &Client, name: &str) -> Result<(), AwsError> {
 
 /// `(name, arn)` of every API key credential provider.
 pub async fn list_providers(c: &Client) -> Result<Vec<(String, String)>, AwsError> {
-    let mut providers = Vec::new();
-    let mut token = None;
-    loop {
-        let out = call(
-            "bedrock-agentcore:ListApiKeyCredentialProviders",
-            c.list_api_key_credential_providers().set_next_token(token).send(),
-        )
-        .await?;
-        providers.extend(
-            out.credential_providers()
-                .iter()
-                .map(|p| (p.name().to_string(), p.credential_provider_arn().to_string())),
-        );
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(providers),
-        }
-    }
+    let pages: Vec<_> = c
+        .list_api_key_credential_providers()
+        .into_paginator()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| AwsError::from_sdk("bedrock-agentcore:ListApiKeyCredentialProviders", &e))?;
+    Ok(pages
+        .iter()
+        .flat_map(aws_sdk_bedrockagentcorecontrol::operation::list_api_key_credential_providers::ListApiKeyCredentialProvidersOutput::credential_providers)
+        .map(|p| (p.name().to_string(), p.credential_provider_arn().to_string()))
+        .collect())
 }
 
 pub async fn tags(c: &Client, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
@@ -169,24 +163,18 @@ pub async fn get_gateway(c: &Client, id: &str) -> Result<Option<Resource>, AwsEr
 
 /// `(id, name)` of every gateway.
 pub async fn list_gateways(c: &Client) -> Result<Vec<(String, String)>, AwsError> {
-    let mut gateways = Vec::new();
-    let mut token = None;
-    loop {
-        let out = call(
-            "bedrock-agentcore:ListGateways",
-            c.list_gateways().set_next_token(token).send(),
-        )
-        .await?;
-        gateways.extend(
-            out.items()
-                .iter()
-                .map(|g| (g.gateway_id().to_string(), g.name().to_string())),
-        );
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(gateways),
-        }
-    }
+    let pages: Vec<_> = c
+        .list_gateways()
+        .into_paginator()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| AwsError::from_sdk("bedrock-agentcore:ListGateways", &e))?;
+    Ok(pages
+        .iter()
+        .flat_map(aws_sdk_bedrockagentcorecontrol::operation::list_gateways::ListGatewaysOutput::items)
+        .map(|g| (g.gateway_id().to_string(), g.name().to_string()))
+        .collect())
 }
 
 pub async fn delete_gateway(c: &Client, id: &str) -> Result<(), AwsError> {
@@ -280,27 +268,21 @@ pub async fn get_target(c: &Client, gateway_id: &str, target_id: &str) -> Result
 
 /// `(id, name)` of the gateway's targets.
 pub async fn list_targets(c: &Client, gateway_id: &str) -> Result<Vec<(String, String)>, AwsError> {
-    let mut targets = Vec::new();
-    let mut token = None;
-    loop {
-        let out = call(
-            "bedrock-agentcore:ListGatewayTargets",
-            c.list_gateway_targets()
-                .gateway_identifier(gateway_id)
-                .set_next_token(token)
-                .send(),
+    let pages: Vec<_> = c
+        .list_gateway_targets()
+        .gateway_identifier(gateway_id)
+        .into_paginator()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| AwsError::from_sdk("bedrock-agentcore:ListGatewayTargets", &e))?;
+    Ok(pages
+        .iter()
+        .flat_map(
+            aws_sdk_bedrockagentcorecontrol::operation::list_gateway_targets::ListGatewayTargetsOutput::items,
         )
-        .await?;
-        targets.extend(
-            out.items()
-                .iter()
-                .map(|t| (t.target_id().to_string(), t.name().to_string())),
-        );
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(targets),
-        }
-    }
+        .map(|t| (t.target_id().to_string(), t.name().to_string()))
+        .collect())
 }
 
 pub async fn delete_target(c: &Client, gateway_id: &str, target_id: &str) -> Result<(), AwsError> {

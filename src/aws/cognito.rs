@@ -47,24 +47,21 @@ pub async fn describe_user_pool(c: &Client, id: &str) -> Result<Option<BTreeMap<
 }
 
 pub async fn list_user_pools(c: &Client) -> Result<Vec<(String, String)>, AwsError> {
-    let mut pools = Vec::new();
-    let mut token = None;
-    loop {
-        let out = call(
-            "cognito-idp:ListUserPools",
-            c.list_user_pools().max_results(60).set_next_token(token).send(),
+    let pages: Vec<_> = c
+        .list_user_pools()
+        .max_results(60)
+        .into_paginator()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| AwsError::from_sdk("cognito-idp:ListUserPools", &e))?;
+    Ok(pages
+        .iter()
+        .flat_map(
+            aws_sdk_cognitoidentityprovider::operation::list_user_pools::ListUserPoolsOutput::user_pools,
         )
-        .await?;
-        pools.extend(
-            out.user_pools()
-                .iter()
-                .filter_map(|p| Some((p.id()?.to_string(), p.name()?.to_string()))),
-        );
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(pools),
-        }
-    }
+        .filter_map(|p| Some((p.id()?.to_string(), p.name()?.to_string())))
+        .collect())
 }
 
 pub async fn delete_user_pool(c: &Client, id: &str) -> Result<(), AwsError> {
@@ -225,28 +222,20 @@ pub async fn client_exists(c: &Client, pool: &str, id: &str) -> Result<bool, Aws
 
 /// `(id, name)` of the pool's app clients.
 pub async fn list_clients(c: &Client, pool: &str) -> Result<Vec<(String, String)>, AwsError> {
-    let mut clients = Vec::new();
-    let mut token = None;
-    loop {
-        let out = call(
-            "cognito-idp:ListUserPoolClients",
-            c.list_user_pool_clients()
-                .user_pool_id(pool)
-                .max_results(60)
-                .set_next_token(token)
-                .send(),
-        )
-        .await?;
-        clients.extend(
-            out.user_pool_clients()
-                .iter()
-                .filter_map(|c| Some((c.client_id()?.to_string(), c.client_name()?.to_string()))),
-        );
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(clients),
-        }
-    }
+    let pages: Vec<_> = c
+        .list_user_pool_clients()
+        .user_pool_id(pool)
+        .max_results(60)
+        .into_paginator()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| AwsError::from_sdk("cognito-idp:ListUserPoolClients", &e))?;
+    Ok(pages
+        .iter()
+        .flat_map(aws_sdk_cognitoidentityprovider::operation::list_user_pool_clients::ListUserPoolClientsOutput::user_pool_clients)
+        .filter_map(|c| Some((c.client_id()?.to_string(), c.client_name()?.to_string())))
+        .collect())
 }
 
 pub async fn delete_client(c: &Client, pool: &str, id: &str) -> Result<(), AwsError> {

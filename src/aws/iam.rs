@@ -129,14 +129,16 @@ pub async fn delete_role(c: &aws_sdk_iam::Client, name: &str) -> Result<(), AwsE
 
 /// Names of all roles (for finding a deployment's roles by tag).
 pub async fn list_role_names(c: &aws_sdk_iam::Client) -> Result<Vec<String>, AwsError> {
-    let mut names = Vec::new();
-    let mut marker = None;
-    loop {
-        let out = call("iam:ListRoles", c.list_roles().set_marker(marker).send()).await?;
-        names.extend(out.roles().iter().map(|r| r.role_name().to_string()));
-        match out.marker() {
-            Some(m) if out.is_truncated() => marker = Some(m.to_string()),
-            _ => return Ok(names),
-        }
-    }
+    let pages: Vec<_> = c
+        .list_roles()
+        .into_paginator()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| AwsError::from_sdk("iam:ListRoles", &e))?;
+    Ok(pages
+        .iter()
+        .flat_map(aws_sdk_iam::operation::list_roles::ListRolesOutput::roles)
+        .map(|r| r.role_name().to_string())
+        .collect())
 }

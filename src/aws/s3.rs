@@ -145,24 +145,20 @@ pub async fn delete_object(c: &Client, bucket: &str, key: &str) -> Result<(), Aw
 
 /// Keys under `prefix`.
 pub async fn list_keys(c: &Client, bucket: &str, prefix: &str) -> Result<Vec<String>, AwsError> {
-    let mut keys = Vec::new();
-    let mut token = None;
-    loop {
-        let out = call(
-            "s3:ListObjectsV2",
-            c.list_objects_v2()
-                .bucket(bucket)
-                .prefix(prefix)
-                .set_continuation_token(token)
-                .send(),
-        )
-        .await?;
-        keys.extend(out.contents().iter().filter_map(|o| o.key().map(str::to_string)));
-        match out.next_continuation_token() {
-            Some(t) if out.is_truncated() == Some(true) => token = Some(t.to_string()),
-            _ => return Ok(keys),
-        }
-    }
+    let pages: Vec<_> = c
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .into_paginator()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| AwsError::from_sdk("s3:ListObjectsV2", &e))?;
+    Ok(pages
+        .iter()
+        .flat_map(aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output::contents)
+        .filter_map(|o| o.key().map(str::to_string))
+        .collect())
 }
 
 pub async fn delete_bucket(c: &Client, name: &str) -> Result<(), AwsError> {

@@ -51,13 +51,7 @@ pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result
         .state_file
         .clone()
         .unwrap_or_else(|| store::default_path(&deployment_id));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| Error::Write {
-            path: "async runtime".into(),
-            source,
-        })?;
+    let runtime = super::runtime()?;
     let progress = Progress::stderr();
     let (mut store, found_by_tag) = match StateStore::open_existing(&state_path) {
         Ok(store) => (store, false),

@@ -207,13 +207,7 @@ fn execute(
         "sre-agent-deploy --resume --state-file {}",
         store.path().display()
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| Error::Write {
-            path: "async runtime".into(),
-            source,
-        })?;
+    let runtime = super::runtime()?;
     let outcome = runtime.block_on(async {
         let (stop, cancel) = tokio::sync::watch::channel(false);
         let watcher = tokio::spawn(async move {

@@ -34,6 +34,17 @@ pub fn dispatch(cli: &Cli, env: &dyn Environment, out: &mut dyn Write) -> Result
     }
 }
 
+/// The async runtime the AWS commands run on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Write {
+            path: "the async runtime".into(),
+            source,
+        })
+}
+
 /// Writes to standard output, turning a failed write (a closed pipe) into an error.
 pub fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Error> {
     out.write_all(text.as_bytes())
