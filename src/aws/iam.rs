@@ -84,12 +84,12 @@ pub async fn put_role_policy(
     .map(|_| ())
 }
 
-/// Whether the role has an inline policy of that name.
-pub async fn has_role_policy(
+/// The role's inline policy document of that name (decoded), or `None` when it has none.
+pub async fn role_policy(
     c: &aws_sdk_iam::Client,
     role: &str,
     policy_name: &str,
-) -> Result<bool, AwsError> {
+) -> Result<Option<String>, AwsError> {
     match call(
         "iam:GetRolePolicy",
         c.get_role_policy()
@@ -99,8 +99,12 @@ pub async fn has_role_policy(
     )
     .await
     {
-        Ok(_) => Ok(true),
-        Err(e) if e.is(ErrorKind::NotFound) => Ok(false),
+        Ok(out) => Ok(Some(
+            percent_encoding::percent_decode_str(out.policy_document())
+                .decode_utf8_lossy()
+                .into_owned(),
+        )),
+        Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
         Err(e) => Err(e),
     }
 }

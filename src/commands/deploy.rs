@@ -133,7 +133,13 @@ fn apply_config_change(store: &mut StateStore, config: &Config, yes: bool) -> Re
             diff,
         });
     }
-    Progress::stderr().line("config", &format!("applying the changed config:\n{diff}"));
+    let progress = Progress::stderr();
+    progress.line("config", &format!("applying the changed config:\n{diff}"));
+    progress.line(
+        "config",
+        "note: new resources and the role's policy follow the new config; settings of an existing \
+         gateway, target or app client are not changed in place yet (cleanup and deploy again for that)",
+    );
     store.state.config = config.clone();
     store.state.config_digest = digest;
     store.save()?;

@@ -359,7 +359,7 @@ pub async fn discover(
     for role in iam::list_role_names(&clients.iam).await? {
         if ours(&iam::role_tags(&clients.iam, &role).await?) {
             let policy = format!("sre-agent-deploy-{deployment_id}");
-            if iam::has_role_policy(&clients.iam, &role, &policy).await? {
+            if iam::role_policy(&clients.iam, &role, &policy).await?.is_some() {
                 found.push(entry(
                     ResourceKind::IamRolePolicy,
                     &policy,

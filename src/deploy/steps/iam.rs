@@ -113,10 +113,17 @@ async fn put_policy(cx: &StepCx) -> Result<(), DeployError> {
     let c = &cx.clients().iam;
     let policy = &plan.policy_name;
     let entry = cx.entry(ResourceKind::IamRolePolicy, policy).await;
-    if entry.as_ref().is_some_and(|e| e.status == LedgerStatus::Present)
-        && iam::has_role_policy(c, &plan.role_name, policy)
+    let current = match &entry {
+        Some(e) if e.status == LedgerStatus::Present => iam::role_policy(c, &plan.role_name, policy)
             .await
-            .map_err(cx.aws(policy.as_str()))?
+            .map_err(cx.aws(policy.as_str()))?,
+        _ => None,
+    };
+    let as_json = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
+    if current
+        .as_deref()
+        .and_then(as_json)
+        .is_some_and(|doc| Some(doc) == as_json(&plan.role_policy))
     {
         return Ok(());
     }
@@ -125,7 +132,11 @@ async fn put_policy(cx: &StepCx) -> Result<(), DeployError> {
     iam::put_role_policy(c, &plan.role_name, policy, &plan.role_policy)
         .await
         .map_err(cx.aws(policy.as_str()))?;
-    cx.say(format!("put inline policy {policy}"));
+    cx.say(if current.is_some() {
+        format!("updated inline policy {policy} to match the config")
+    } else {
+        format!("put inline policy {policy}")
+    });
     cx.present(
         ResourceKind::IamRolePolicy,
         policy,
