@@ -568,6 +568,15 @@ fn kill_and_resume(emu: &Emulator, look: &Look, n: &str, boundary: usize) {
         }
     }
     let _ = child.wait();
+    // Requests the killed process had already sent still complete, as they would at AWS: resume
+    // once they have (status 0 is "no answer yet"; a request still in the socket is not listed yet).
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    for _ in 0..250 {
+        if emu.calls().iter().all(|c| c.status != 0 || c.fault.is_some()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     tool(&f, emu)
         .args([
             "--resume",

@@ -171,7 +171,13 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
     let service = hyper::service::service_fn(move |req| {
         let shared = Arc::clone(&shared);
         let reset = Arc::clone(&reset);
-        async move { handle(req, &shared, &reset).await }
+        // Handled on its own task: like a real service, a request that arrived is processed to
+        // the end (and recorded) even when the client goes away meanwhile.
+        let task = tokio::spawn(async move { handle(req, &shared, &reset).await });
+        async move {
+            task.await
+                .unwrap_or_else(|e| Err(Abort(format!("the request handler stopped: {e}"))))
+        }
     });
     let _ = hyper::server::conn::http1::Builder::new()
         .preserve_header_case(true)
