@@ -37,6 +37,29 @@ pub struct Found {
     pub ours: bool,
 }
 
+impl Found {
+    /// A resource this deployment created (`true`) or found and uses (`false`).
+    pub fn new(ours: bool) -> Self {
+        Self {
+            id: None,
+            arn: None,
+            ours,
+        }
+    }
+
+    #[must_use]
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    #[must_use]
+    pub fn arn(mut self, arn: impl Into<String>) -> Self {
+        self.arn = Some(arn.into());
+        self
+    }
+}
+
 impl StepCx {
     pub fn plan(&self) -> &Plan {
         &self.shared.plan

@@ -19,11 +19,7 @@ pub async fn provider(cx: &StepCx) -> Result<(), DeployError> {
         cx.present(
             ResourceKind::CredentialProvider,
             arn,
-            Found {
-                id: None,
-                arn: Some(arn.clone()),
-                ours: false,
-            },
+            Found::new(false).arn(arn.clone()),
             None,
         )
         .await?;
@@ -51,11 +47,7 @@ pub async fn provider(cx: &StepCx) -> Result<(), DeployError> {
         cx.present(
             ResourceKind::CredentialProvider,
             name,
-            Found {
-                id: None,
-                arn: Some(arn.clone()),
-                ours,
-            },
+            Found::new(ours).arn(arn.clone()),
             None,
         )
         .await?;
@@ -86,11 +78,7 @@ pub async fn provider(cx: &StepCx) -> Result<(), DeployError> {
     cx.present(
         ResourceKind::CredentialProvider,
         name,
-        Found {
-            id: None,
-            arn: Some(arn.clone()),
-            ours: true,
-        },
+        Found::new(true).arn(arn.clone()),
         None,
     )
     .await?;
@@ -120,20 +108,10 @@ pub async fn gateway(cx: &StepCx) -> Result<(), DeployError> {
         Some(None) => find_by_name(cx, name).await?,
         None => None,
     };
-    let found = match found {
-        Some(g) if g.status == "DELETING" => {
-            cx.say(format!(
-                "gateway {} is being deleted; waiting to create it again",
-                g.id
-            ));
-            let id = g.id.clone();
-            wait::until_gone(|| async { agentcore::get_gateway(c, &id).await.map(|g| g.is_some()) })
-                .await
-                .map_err(cx.aws(name.as_str()))?;
-            None
-        }
-        other => other,
-    };
+    let found = unless_deleting(cx, name, found, |id| async move {
+        agentcore::get_gateway(c, &id).await.map(|g| g.is_some())
+    })
+    .await?;
     let gateway = match found {
         Some(g) => g,
         None => create_gateway(cx, entry.as_ref().and_then(|e| e.id.as_deref())).await?,
@@ -141,11 +119,7 @@ pub async fn gateway(cx: &StepCx) -> Result<(), DeployError> {
     cx.present(
         ResourceKind::Gateway,
         name,
-        Found {
-            id: Some(gateway.id.clone()),
-            arn: Some(gateway.arn.clone()),
-            ours: true,
-        },
+        Found::new(true).id(gateway.id.clone()).arn(gateway.arn.clone()),
         None,
     )
     .await?;
@@ -257,24 +231,15 @@ pub async fn target(cx: &StepCx, target: &str) -> Result<(), DeployError> {
         Some(None) => find_target(cx, &gateway_id, target).await?,
         None => None,
     };
-    let found = match found {
-        Some(t) if t.status == "DELETING" => {
-            cx.say(format!(
-                "target {} is being deleted; waiting to create it again",
-                t.id
-            ));
-            let id = t.id.clone();
-            wait::until_gone(|| async {
-                agentcore::get_target(c, &gateway_id, &id)
-                    .await
-                    .map(|t| t.is_some())
-            })
-            .await
-            .map_err(cx.aws(target))?;
-            None
+    let found = unless_deleting(cx, target, found, |id| {
+        let gateway_id = gateway_id.clone();
+        async move {
+            agentcore::get_target(c, &gateway_id, &id)
+                .await
+                .map(|t| t.is_some())
         }
-        other => other,
-    };
+    })
+    .await?;
     let resource = match found {
         Some(t) => t,
         None => {
@@ -308,11 +273,7 @@ pub async fn target(cx: &StepCx, target: &str) -> Result<(), DeployError> {
     cx.present(
         ResourceKind::GatewayTarget,
         target,
-        Found {
-            id: Some(resource.id.clone()),
-            arn: None,
-            ours: true,
-        },
+        Found::new(true).id(resource.id.clone()),
         Some(&gateway_id),
     )
     .await?;
@@ -320,6 +281,33 @@ pub async fn target(cx: &StepCx, target: &str) -> Result<(), DeployError> {
     let get = || agentcore::get_target(c, &gateway_id, &id);
     let ready = wait::until_ready(&cx.step, target, resource, get, |m| cx.say(m)).await?;
     cx.output(&format!("target_id:{target}"), &ready.id).await
+}
+
+/// A gateway or target that is being deleted cannot be used: wait until it is gone, then treat
+/// it as missing so it is created again.
+async fn unless_deleting<F, Fut>(
+    cx: &StepCx,
+    label: &str,
+    found: Option<Resource>,
+    exists: F,
+) -> Result<Option<Resource>, DeployError>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<bool, AwsError>>,
+{
+    match found {
+        Some(r) if r.status == "DELETING" => {
+            cx.say(format!(
+                "{label} ({}) is being deleted; waiting to create it again",
+                r.id
+            ));
+            wait::until_gone(|| exists(r.id.clone()))
+                .await
+                .map_err(cx.aws(label))?;
+            Ok(None)
+        }
+        other => Ok(other),
+    }
 }
 
 async fn find_target(cx: &StepCx, gateway_id: &str, name: &str) -> Result<Option<Resource>, DeployError> {

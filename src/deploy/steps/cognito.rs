@@ -28,11 +28,7 @@ pub async fn pool(cx: &StepCx) -> Result<(), DeployError> {
         cx.present(
             ResourceKind::CognitoUserPool,
             id,
-            Found {
-                id: Some(id.clone()),
-                arn: None,
-                ours: false,
-            },
+            Found::new(false).id(id.clone()),
             None,
         )
         .await?;
@@ -63,11 +59,7 @@ pub async fn pool(cx: &StepCx) -> Result<(), DeployError> {
                 cx.present(
                     ResourceKind::CognitoUserPool,
                     name,
-                    Found {
-                        id: Some(id.clone()),
-                        arn: None,
-                        ours: true,
-                    },
+                    Found::new(true).id(id.clone()),
                     None,
                 )
                 .await?;
@@ -83,11 +75,7 @@ pub async fn pool(cx: &StepCx) -> Result<(), DeployError> {
     cx.present(
         ResourceKind::CognitoUserPool,
         name,
-        Found {
-            id: Some(id.clone()),
-            arn: None,
-            ours: true,
-        },
+        Found::new(true).id(id.clone()),
         None,
     )
     .await?;
@@ -133,11 +121,7 @@ pub async fn domain(cx: &StepCx) -> Result<(), DeployError> {
                 cx.present(
                     ResourceKind::CognitoDomain,
                     &domain,
-                    Found {
-                        id: None,
-                        arn: None,
-                        ours,
-                    },
+                    Found::new(ours),
                     Some(&pool),
                 )
                 .await?;
@@ -159,11 +143,7 @@ pub async fn domain(cx: &StepCx) -> Result<(), DeployError> {
                 cx.present(
                     ResourceKind::CognitoDomain,
                     &domain,
-                    Found {
-                        id: None,
-                        arn: None,
-                        ours: true,
-                    },
+                    Found::new(true),
                     Some(&pool),
                 )
                 .await?;
@@ -234,11 +214,7 @@ pub async fn resource_server(cx: &StepCx) -> Result<(), DeployError> {
     cx.present(
         ResourceKind::CognitoResourceServer,
         id,
-        Found {
-            id: None,
-            arn: None,
-            ours,
-        },
+        Found::new(ours),
         Some(&pool),
     )
     .await
@@ -262,11 +238,7 @@ pub async fn client(cx: &StepCx) -> Result<(), DeployError> {
         cx.present(
             ResourceKind::CognitoClient,
             id,
-            Found {
-                id: Some(id.clone()),
-                arn: None,
-                ours: false,
-            },
+            Found::new(false).id(id.clone()),
             Some(&pool),
         )
         .await?;
@@ -304,11 +276,7 @@ pub async fn client(cx: &StepCx) -> Result<(), DeployError> {
     cx.present(
         ResourceKind::CognitoClient,
         name,
-        Found {
-            id: Some(id.clone()),
-            arn: None,
-            ours: true,
-        },
+        Found::new(true).id(id.clone()),
         Some(&pool),
     )
     .await?;

@@ -50,11 +50,7 @@ async fn create_or_adopt(cx: &StepCx) -> Result<(), DeployError> {
             cx.present(
                 ResourceKind::IamRole,
                 name,
-                Found {
-                    id: None,
-                    arn: Some(arn.clone()),
-                    ours: true,
-                },
+                Found::new(true).arn(arn.clone()),
                 None,
             )
             .await?;
@@ -78,11 +74,7 @@ async fn create_or_adopt(cx: &StepCx) -> Result<(), DeployError> {
             cx.present(
                 ResourceKind::IamRole,
                 name,
-                Found {
-                    id: None,
-                    arn: Some(role.arn.clone()),
-                    ours,
-                },
+                Found::new(ours).arn(role.arn.clone()),
                 None,
             )
             .await?;
@@ -140,11 +132,7 @@ async fn put_policy(cx: &StepCx) -> Result<(), DeployError> {
     cx.present(
         ResourceKind::IamRolePolicy,
         policy,
-        Found {
-            id: None,
-            arn: None,
-            ours: true,
-        },
+        Found::new(true),
         Some(&plan.role_name),
     )
     .await

@@ -26,17 +26,8 @@ pub async fn bucket(cx: &StepCx) -> Result<(), DeployError> {
                     }
                 ));
             }
-            cx.present(
-                ResourceKind::S3Bucket,
-                name,
-                Found {
-                    id: None,
-                    arn: None,
-                    ours,
-                },
-                None,
-            )
-            .await
+            cx.present(ResourceKind::S3Bucket, name, Found::new(ours), None)
+                .await
         }
         BucketAccess::Forbidden => Err(cx.conflict(
             name,
@@ -57,17 +48,8 @@ pub async fn bucket(cx: &StepCx) -> Result<(), DeployError> {
                 }
                 Err(e) => return Err(cx.aws(name.as_str())(e)),
             }
-            cx.present(
-                ResourceKind::S3Bucket,
-                name,
-                Found {
-                    id: None,
-                    arn: None,
-                    ours: true,
-                },
-                None,
-            )
-            .await?;
+            cx.present(ResourceKind::S3Bucket, name, Found::new(true), None)
+                .await?;
             let (blocked, tagged) = tokio::join!(
                 s3::block_public_access(c, name),
                 s3::tag_bucket(c, name, &plan.tags)
@@ -113,17 +95,8 @@ pub async fn specs(cx: &StepCx) -> Result<(), DeployError> {
         s3::put_object(c, &plan.bucket, key, &spec.body, &spec.digest)
             .await
             .map_err(cx.aws(key.as_str()))?;
-        cx.present(
-            ResourceKind::S3Object,
-            key,
-            Found {
-                id: None,
-                arn: None,
-                ours,
-            },
-            Some(&plan.bucket),
-        )
-        .await?;
+        cx.present(ResourceKind::S3Object, key, Found::new(ours), Some(&plan.bucket))
+            .await?;
         cx.output(&format!("spec_uri:{}", spec.target), &uri).await?;
         Ok(true)
     });
