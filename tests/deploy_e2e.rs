@@ -445,7 +445,7 @@ fn full_deploy_builds_the_stack_and_a_rerun_changes_nothing() {
         .calls()
         .into_iter()
         .map(|c| c.operation)
-        .filter(|o| o.starts_with("Create") || o.starts_with("Put"))
+        .filter(|o| o.starts_with("Create") || o.starts_with("Put") || o.starts_with("Update"))
         .collect();
     assert_eq!(creates, Vec::<String>::new(), "a re-run creates nothing");
 }
@@ -893,6 +893,94 @@ fn resume_recreates_a_deleted_resource_and_asks_before_applying_a_changed_config
         .args(["--resume", "--state-file", state, "--yes"])
         .assert()
         .code(0);
+    // The new scope reached the resource server and the app client, and the gateway still allows it.
+    let pool = look.pools_named("sre-agent-sre-e2e-r")[0].clone();
+    let rs = look
+        .rt
+        .block_on(
+            look.cognito()
+                .describe_resource_server()
+                .user_pool_id(&pool)
+                .identifier("sre-agent")
+                .send(),
+        )
+        .expect("rs");
+    let mut scopes: Vec<String> = rs
+        .resource_server()
+        .map(|r| r.scopes().iter().map(|s| s.scope_name().to_string()).collect())
+        .unwrap_or_default();
+    scopes.sort();
+    assert_eq!(scopes, ["invoke", "read"]);
+    let clients = look
+        .rt
+        .block_on(
+            look.cognito()
+                .list_user_pool_clients()
+                .user_pool_id(&pool)
+                .max_results(10)
+                .send(),
+        )
+        .expect("clients");
+    let client_id = clients.user_pool_clients()[0]
+        .client_id()
+        .expect("id")
+        .to_string();
+    let client = look
+        .rt
+        .block_on(
+            look.cognito()
+                .describe_user_pool_client()
+                .user_pool_id(&pool)
+                .client_id(&client_id)
+                .send(),
+        )
+        .expect("client");
+    let mut client_scopes = client
+        .user_pool_client()
+        .map(|c| c.allowed_o_auth_scopes().to_vec())
+        .unwrap_or_default();
+    client_scopes.sort();
+    assert_eq!(client_scopes, ["sre-agent/invoke", "sre-agent/read"]);
+
+    // Switching to another app client updates the gateway's authorizer in place: same gateway.
+    let other = look
+        .rt
+        .block_on(
+            look.cognito()
+                .create_user_pool_client()
+                .user_pool_id(&pool)
+                .client_name("ops")
+                .send(),
+        )
+        .expect("client")
+        .user_pool_client()
+        .and_then(|c| c.client_id().map(str::to_string))
+        .expect("id");
+    f.write(
+        "config.yaml",
+        &config("r")
+            .replace(
+                "scopes: [sre-agent/invoke]",
+                "scopes: [sre-agent/invoke, sre-agent/read]",
+            )
+            .replace(
+                "  cognito_domain: sre-e2e-r\n",
+                &format!("  cognito_domain: sre-e2e-r\n  client_id: {other}\n"),
+            ),
+    );
+    tool(&f, &emu)
+        .args(["--resume", "--state-file", state, "--yes"])
+        .assert()
+        .code(0);
+    assert_eq!(look.gateways_named("sre-gw-r"), std::slice::from_ref(&gateway));
+    let gw = look
+        .rt
+        .block_on(look.agentcore().get_gateway().gateway_identifier(&gateway).send())
+        .expect("gateway");
+    let Some(AuthorizerConfiguration::CustomJwtAuthorizer(jwt)) = gw.authorizer_configuration() else {
+        panic!("no JWT authorizer")
+    };
+    assert_eq!(jwt.allowed_clients(), std::slice::from_ref(&other));
 }
 
 #[test]

@@ -26,6 +26,16 @@ pub struct Resource {
     pub status_reasons: Vec<String>,
     /// The gateway's MCP URL (gateways only).
     pub url: Option<String>,
+    /// The gateway's role and JWT authorizer settings (gateways only, from GetGateway).
+    pub settings: Option<GatewaySettings>,
+}
+
+/// The parts of a gateway the deployment keeps in line with the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewaySettings {
+    pub role_arn: String,
+    pub discovery_url: String,
+    pub allowed_clients: Vec<String>,
 }
 
 /// Creates the provider holding the backend API key; returns its ARN.
@@ -109,14 +119,45 @@ pub struct GatewaySpec<'a> {
     pub tags: &'a BTreeMap<String, String>,
 }
 
-/// Creates an MCP gateway with a `CUSTOM_JWT` authorizer. Cognito access tokens carry `client_id`
-/// and no `aud`, so the authorizer allows the app client rather than an audience.
-pub async fn create_gateway(c: &Client, spec: &GatewaySpec<'_>) -> Result<Resource, AwsError> {
-    let jwt = CustomJwtAuthorizerConfiguration::builder()
+/// The `CUSTOM_JWT` authorizer of a gateway spec.
+fn authorizer(operation: &'static str, spec: &GatewaySpec<'_>) -> Result<AuthorizerConfiguration, AwsError> {
+    CustomJwtAuthorizerConfiguration::builder()
         .discovery_url(spec.discovery_url)
         .allowed_clients(spec.allowed_client)
         .build()
-        .map_err(|e| AwsError::other("bedrock-agentcore:CreateGateway", e.to_string()))?;
+        .map(AuthorizerConfiguration::CustomJwtAuthorizer)
+        .map_err(|e| AwsError::other(operation, e.to_string()))
+}
+
+/// Brings an existing gateway's role and authorizer in line with `spec`.
+pub async fn update_gateway(c: &Client, id: &str, spec: &GatewaySpec<'_>) -> Result<Resource, AwsError> {
+    let out = call(
+        "bedrock-agentcore:UpdateGateway",
+        c.update_gateway()
+            .gateway_identifier(id)
+            .name(spec.name)
+            .description("SRE agent gateway (sre-agent-deploy)")
+            .role_arn(spec.role_arn)
+            .protocol_type(GatewayProtocolType::Mcp)
+            .authorizer_type(AuthorizerType::CustomJwt)
+            .authorizer_configuration(authorizer("bedrock-agentcore:UpdateGateway", spec)?)
+            .send(),
+    )
+    .await?;
+    Ok(Resource {
+        id: out.gateway_id().to_string(),
+        arn: out.gateway_arn().to_string(),
+        name: out.name().to_string(),
+        status: out.status().as_str().to_string(),
+        status_reasons: out.status_reasons().to_vec(),
+        url: out.gateway_url().map(str::to_string),
+        settings: None,
+    })
+}
+
+/// Creates an MCP gateway with a `CUSTOM_JWT` authorizer. Cognito access tokens carry `client_id`
+/// and no `aud`, so the authorizer allows the app client rather than an audience.
+pub async fn create_gateway(c: &Client, spec: &GatewaySpec<'_>) -> Result<Resource, AwsError> {
     let out = call(
         "bedrock-agentcore:CreateGateway",
         c.create_gateway()
@@ -125,7 +166,7 @@ pub async fn create_gateway(c: &Client, spec: &GatewaySpec<'_>) -> Result<Resour
             .role_arn(spec.role_arn)
             .protocol_type(GatewayProtocolType::Mcp)
             .authorizer_type(AuthorizerType::CustomJwt)
-            .authorizer_configuration(AuthorizerConfiguration::CustomJwtAuthorizer(jwt))
+            .authorizer_configuration(authorizer("bedrock-agentcore:CreateGateway", spec)?)
             .client_token(spec.client_token)
             .set_tags(Some(to_hash_map(spec.tags)))
             .send(),
@@ -138,6 +179,7 @@ pub async fn create_gateway(c: &Client, spec: &GatewaySpec<'_>) -> Result<Resour
         status: out.status().as_str().to_string(),
         status_reasons: out.status_reasons().to_vec(),
         url: out.gateway_url().map(str::to_string),
+        settings: None,
     })
 }
 
@@ -155,6 +197,19 @@ pub async fn get_gateway(c: &Client, id: &str) -> Result<Option<Resource>, AwsEr
             status: out.status().as_str().to_string(),
             status_reasons: out.status_reasons().to_vec(),
             url: out.gateway_url().map(str::to_string),
+            settings: Some(GatewaySettings {
+                role_arn: out.role_arn().unwrap_or_default().to_string(),
+                discovery_url: match out.authorizer_configuration() {
+                    Some(AuthorizerConfiguration::CustomJwtAuthorizer(jwt)) => {
+                        jwt.discovery_url().to_string()
+                    }
+                    _ => String::new(),
+                },
+                allowed_clients: match out.authorizer_configuration() {
+                    Some(AuthorizerConfiguration::CustomJwtAuthorizer(jwt)) => jwt.allowed_clients().to_vec(),
+                    _ => Vec::new(),
+                },
+            }),
         })),
         Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
         Err(e) => Err(e),
@@ -240,6 +295,7 @@ pub async fn create_target(c: &Client, spec: &TargetSpec<'_>) -> Result<Resource
         status: out.status().as_str().to_string(),
         status_reasons: out.status_reasons().to_vec(),
         url: None,
+        settings: None,
     })
 }
 
@@ -260,6 +316,7 @@ pub async fn get_target(c: &Client, gateway_id: &str, target_id: &str) -> Result
             status: out.status().as_str().to_string(),
             status_reasons: out.status_reasons().to_vec(),
             url: None,
+            settings: None,
         })),
         Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
         Err(e) => Err(e),

@@ -115,13 +115,9 @@ pub async fn delete_domain(c: &Client, domain: &str, pool: &str) -> Result<(), A
     .map(|_| ())
 }
 
-pub async fn create_resource_server(
-    c: &Client,
-    pool: &str,
-    identifier: &str,
-    scopes: &[String],
-) -> Result<(), AwsError> {
-    let scopes: Vec<ResourceServerScopeType> = scopes
+/// Scope names (`identifier/name` or `name`) as Cognito scope types.
+fn scope_types(scopes: &[String]) -> Vec<ResourceServerScopeType> {
+    scopes
         .iter()
         .filter_map(|s| {
             let name = s.rsplit_once('/').map_or(s.as_str(), |(_, n)| n);
@@ -131,7 +127,16 @@ pub async fn create_resource_server(
                 .build()
                 .ok()
         })
-        .collect();
+        .collect()
+}
+
+pub async fn create_resource_server(
+    c: &Client,
+    pool: &str,
+    identifier: &str,
+    scopes: &[String],
+) -> Result<(), AwsError> {
+    let scopes = scope_types(scopes);
     call(
         "cognito-idp:CreateResourceServer",
         c.create_resource_server()
@@ -145,7 +150,12 @@ pub async fn create_resource_server(
     .map(|_| ())
 }
 
-pub async fn resource_server_exists(c: &Client, pool: &str, identifier: &str) -> Result<bool, AwsError> {
+/// The resource server's scopes as `identifier/scope`, or `None` when it does not exist.
+pub async fn resource_server_scopes(
+    c: &Client,
+    pool: &str,
+    identifier: &str,
+) -> Result<Option<Vec<String>>, AwsError> {
     match call(
         "cognito-idp:DescribeResourceServer",
         c.describe_resource_server()
@@ -155,10 +165,39 @@ pub async fn resource_server_exists(c: &Client, pool: &str, identifier: &str) ->
     )
     .await
     {
-        Ok(_) => Ok(true),
-        Err(e) if e.is(ErrorKind::NotFound) => Ok(false),
+        Ok(out) => Ok(Some(
+            out.resource_server()
+                .map(|r| {
+                    r.scopes()
+                        .iter()
+                        .map(|s| format!("{identifier}/{}", s.scope_name()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        )),
+        Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Replaces the resource server's scopes.
+pub async fn update_resource_server(
+    c: &Client,
+    pool: &str,
+    identifier: &str,
+    scopes: &[String],
+) -> Result<(), AwsError> {
+    call(
+        "cognito-idp:UpdateResourceServer",
+        c.update_resource_server()
+            .user_pool_id(pool)
+            .identifier(identifier)
+            .name(identifier)
+            .set_scopes(Some(scope_types(scopes)))
+            .send(),
+    )
+    .await
+    .map(|_| ())
 }
 
 pub async fn delete_resource_server(c: &Client, pool: &str, identifier: &str) -> Result<(), AwsError> {
@@ -204,7 +243,8 @@ pub async fn create_client(
         })
 }
 
-pub async fn client_exists(c: &Client, pool: &str, id: &str) -> Result<bool, AwsError> {
+/// The app client's OAuth scopes, or `None` when the client does not exist.
+pub async fn client_scopes(c: &Client, pool: &str, id: &str) -> Result<Option<Vec<String>>, AwsError> {
     match call(
         "cognito-idp:DescribeUserPoolClient",
         c.describe_user_pool_client()
@@ -214,10 +254,37 @@ pub async fn client_exists(c: &Client, pool: &str, id: &str) -> Result<bool, Aws
     )
     .await
     {
-        Ok(_) => Ok(true),
-        Err(e) if e.is(ErrorKind::NotFound) => Ok(false),
+        Ok(out) => Ok(Some(
+            out.user_pool_client()
+                .map(|c| c.allowed_o_auth_scopes().to_vec())
+                .unwrap_or_default(),
+        )),
+        Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Sets the client's scopes, restating the rest of its OAuth settings (an update replaces them all).
+pub async fn update_client_scopes(
+    c: &Client,
+    pool: &str,
+    id: &str,
+    name: &str,
+    scopes: &[String],
+) -> Result<(), AwsError> {
+    call(
+        "cognito-idp:UpdateUserPoolClient",
+        c.update_user_pool_client()
+            .user_pool_id(pool)
+            .client_id(id)
+            .client_name(name)
+            .allowed_o_auth_flows(OAuthFlowType::ClientCredentials)
+            .allowed_o_auth_flows_user_pool_client(true)
+            .set_allowed_o_auth_scopes(Some(scopes.to_vec()))
+            .send(),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// `(id, name)` of the pool's app clients.

@@ -137,8 +137,9 @@ fn apply_config_change(store: &mut StateStore, config: &Config, yes: bool) -> Re
     progress.line("config", &format!("applying the changed config:\n{diff}"));
     progress.line(
         "config",
-        "note: new resources and the role's policy follow the new config; settings of an existing \
-         gateway, target or app client are not changed in place yet (cleanup and deploy again for that)",
+        "note: new resources, the role's policy, the resource server's and app client's scopes and the \
+         gateway's role and authorizer follow the new config; an existing target keeps its first \
+         settings (cleanup and deploy again to change a target)",
     );
     store.state.config = config.clone();
     store.state.config_digest = digest;

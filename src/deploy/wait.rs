@@ -123,6 +123,7 @@ mod tests {
             status: status.into(),
             status_reasons: reasons.iter().map(ToString::to_string).collect(),
             url: None,
+            settings: None,
         }
     }
 

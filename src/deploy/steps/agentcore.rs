@@ -113,7 +113,7 @@ pub async fn gateway(cx: &StepCx) -> Result<(), DeployError> {
     })
     .await?;
     let gateway = match found {
-        Some(g) => g,
+        Some(g) => keep_in_line(cx, g).await?,
         None => create_gateway(cx, entry.as_ref().and_then(|e| e.id.as_deref())).await?,
     };
     cx.present(
@@ -164,6 +164,39 @@ async fn find_by_name(cx: &StepCx, name: &str) -> Result<Option<Resource>, Deplo
             "choose another gateway.gateway_name".into(),
         ))
     }
+}
+
+/// Updates an existing gateway whose role or authorizer no longer matches the deployment (a new
+/// app client, pool or role after a config change).
+async fn keep_in_line(cx: &StepCx, gateway: Resource) -> Result<Resource, DeployError> {
+    let role_arn = cx.require_output("role_arn").await?;
+    let discovery_url = cx.require_output("discovery_url").await?;
+    let client_id = cx.require_output("client_id").await?;
+    let wanted = agentcore::GatewaySettings {
+        role_arn: role_arn.clone(),
+        discovery_url: discovery_url.clone(),
+        allowed_clients: vec![client_id.clone()],
+    };
+    if gateway.settings.as_ref().is_none_or(|s| *s == wanted) {
+        return Ok(gateway);
+    }
+    let plan = cx.plan();
+    let spec = GatewaySpec {
+        name: &plan.gateway_name,
+        role_arn: &role_arn,
+        discovery_url: &discovery_url,
+        allowed_client: &client_id,
+        client_token: "",
+        tags: &plan.tags,
+    };
+    let updated = agentcore::update_gateway(&cx.clients().agentcore, &gateway.id, &spec)
+        .await
+        .map_err(cx.aws(plan.gateway_name.as_str()))?;
+    cx.say(format!(
+        "updated gateway {}: role and authorizer follow the config",
+        gateway.id
+    ));
+    Ok(updated)
 }
 
 /// `replaced` is the id of an earlier gateway of ours that has since disappeared: the client token

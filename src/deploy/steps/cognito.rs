@@ -187,14 +187,24 @@ pub async fn resource_server(cx: &StepCx) -> Result<(), DeployError> {
     let id = &plan.resource_server_id;
     let entry = cx.entry(ResourceKind::CognitoResourceServer, id).await;
     // Without a ledger entry, go straight to the create (its conflict covers an existing one).
-    let exists = match &entry {
-        Some(_) => cognito::resource_server_exists(c, &pool, id)
+    let existing = match &entry {
+        Some(_) => cognito::resource_server_scopes(c, &pool, id)
             .await
             .map_err(cx.aws(id.as_str()))?,
-        None => false,
+        None => None,
     };
-    let ours = if exists {
-        entry.as_ref().is_some_and(|e| e.created_by_us) || pool_is_ours(cx).await
+    let ours = if let Some(scopes) = existing {
+        let ours = entry.as_ref().is_some_and(|e| e.created_by_us) || pool_is_ours(cx).await;
+        if ours && !same_set(&scopes, &plan.scopes) {
+            cognito::update_resource_server(c, &pool, id, &plan.scopes)
+                .await
+                .map_err(cx.aws(id.as_str()))?;
+            cx.say(format!(
+                "updated resource server {id}: scopes {}",
+                plan.scopes.join(", ")
+            ));
+        }
+        ours
     } else {
         cx.intend(ResourceKind::CognitoResourceServer, id, Some(&pool))
             .await?;
@@ -220,14 +230,21 @@ pub async fn resource_server(cx: &StepCx) -> Result<(), DeployError> {
     .await
 }
 
+/// The same scopes, in any order.
+fn same_set(a: &[String], b: &[String]) -> bool {
+    let set = |v: &[String]| v.iter().cloned().collect::<std::collections::BTreeSet<_>>();
+    set(a) == set(b)
+}
+
 pub async fn client(cx: &StepCx) -> Result<(), DeployError> {
     let plan = cx.plan();
     let c = &cx.clients().cognito;
     let pool = cx.require_output("user_pool_id").await?;
     if let Some(id) = &plan.existing_client_id {
-        if !cognito::client_exists(c, &pool, id)
+        if cognito::client_scopes(c, &pool, id)
             .await
             .map_err(cx.aws(id.as_str()))?
+            .is_none()
         {
             return Err(cx.conflict(
                 id,
@@ -247,21 +264,38 @@ pub async fn client(cx: &StepCx) -> Result<(), DeployError> {
     let name = &plan.client_name;
     let entry = cx.entry(ResourceKind::CognitoClient, name).await;
     let known = match entry.as_ref().map(|e| e.id.clone()) {
-        Some(Some(id)) => cognito::client_exists(c, &pool, &id)
+        Some(Some(id)) => cognito::client_scopes(c, &pool, &id)
             .await
             .map_err(cx.aws(name.as_str()))?
-            .then_some(id),
+            .map(|scopes| (id, scopes)),
         // A create whose answer was lost: find the client by name.
-        Some(None) => cognito::list_clients(c, &pool)
-            .await
-            .map_err(cx.aws(name.as_str()))?
-            .into_iter()
-            .find(|(_, n)| n == name)
-            .map(|(id, _)| id),
+        Some(None) => {
+            let listed = cognito::list_clients(c, &pool)
+                .await
+                .map_err(cx.aws(name.as_str()))?;
+            match listed.into_iter().find(|(_, n)| n == name) {
+                Some((id, _)) => cognito::client_scopes(c, &pool, &id)
+                    .await
+                    .map_err(cx.aws(name.as_str()))?
+                    .map(|scopes| (id, scopes)),
+                None => None,
+            }
+        }
         None => None,
     };
     let id = match known {
-        Some(id) => id,
+        Some((id, scopes)) => {
+            if !same_set(&scopes, &plan.scopes) {
+                cognito::update_client_scopes(c, &pool, &id, name, &plan.scopes)
+                    .await
+                    .map_err(cx.aws(name.as_str()))?;
+                cx.say(format!(
+                    "updated app client {id}: scopes {}",
+                    plan.scopes.join(", ")
+                ));
+            }
+            id
+        }
         None => {
             cx.intend(ResourceKind::CognitoClient, name, Some(&pool)).await?;
             let id = cognito::create_client(c, &pool, name, &plan.scopes)

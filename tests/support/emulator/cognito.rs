@@ -1,8 +1,8 @@
-//! Cognito operations moto does not implement: `DeleteResourceServer` answers HTTP 500 there.
-//! The proxy serves it with the real wire format and remembers the deletion, so a later
-//! `DescribeResourceServer` says `ResourceNotFoundException` as the real service would.
+//! Cognito operations moto does not implement (`DeleteResourceServer` and `UpdateResourceServer`
+//! answer HTTP 500 there). The proxy serves them with the real wire format and remembers the
+//! result, so a later `DescribeResourceServer` answers as the real service would.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 
 use super::wire::{Protocol, Reply};
@@ -11,6 +11,8 @@ use super::wire::{Protocol, Reply};
 #[derive(Debug, Default)]
 pub struct CognitoExtras {
     deleted: Mutex<HashSet<(String, String)>>,
+    /// Resource servers updated through the proxy: their current description.
+    updated: Mutex<HashMap<(String, String), serde_json::Value>>,
 }
 
 impl CognitoExtras {
@@ -24,7 +26,28 @@ impl CognitoExtras {
             ))
         };
         let mut deleted = self.deleted.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut updated = self.updated.lock().unwrap_or_else(PoisonError::into_inner);
         match operation {
+            "UpdateResourceServer" => {
+                let key = key()?;
+                if deleted.contains(&key) {
+                    return Some(not_found());
+                }
+                let server = serde_json::json!({
+                    "UserPoolId": key.0,
+                    "Identifier": key.1,
+                    "Name": json.get("Name").cloned().unwrap_or_default(),
+                    "Scopes": json.get("Scopes").cloned().unwrap_or_else(|| serde_json::json!([])),
+                });
+                updated.insert(key, server.clone());
+                Some(json_reply(&serde_json::json!({ "ResourceServer": server })))
+            }
+            "DescribeResourceServer"
+                if key().is_some_and(|k| updated.contains_key(&k) && !deleted.contains(&k)) =>
+            {
+                let server = key().and_then(|k| updated.get(&k).cloned())?;
+                Some(json_reply(&serde_json::json!({ "ResourceServer": server })))
+            }
             "DeleteResourceServer" => {
                 let key = key()?;
                 if !deleted.insert(key) {
@@ -40,11 +63,20 @@ impl CognitoExtras {
             "CreateResourceServer" => {
                 if let Some(k) = key() {
                     deleted.remove(&k);
+                    updated.remove(&k);
                 }
                 None
             }
             _ => None,
         }
+    }
+}
+
+fn json_reply(body: &serde_json::Value) -> Reply {
+    Reply {
+        status: 200,
+        headers: vec![("content-type", "application/x-amz-json-1.1".into())],
+        body: body.to_string().into_bytes(),
     }
 }
 

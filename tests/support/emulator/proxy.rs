@@ -60,6 +60,9 @@ pub struct Shared {
     pub client_tokens: Mutex<std::collections::HashMap<String, (StatusCode, HeaderMap, Bytes)>>,
     /// Cognito operations moto lacks.
     pub cognito: super::cognito::CognitoExtras,
+    /// Gateways seen UPDATING once: moto never finishes an update, the real service does, so
+    /// the next GetGateway reports READY (as moto itself does for CREATING).
+    pub updating_seen: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Shared {
@@ -71,6 +74,7 @@ impl Shared {
             moto,
             client_tokens: Mutex::new(std::collections::HashMap::new()),
             cognito: super::cognito::CognitoExtras::default(),
+            updating_seen: Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -269,7 +273,8 @@ async fn dispatch(
     shared: &Shared,
 ) -> Resp {
     let method = parts.method.as_str();
-    let path = parts.uri.path();
+    let owned_path = parts.uri.path().to_string();
+    let path = owned_path.as_str();
     if info.service != "s3" && identity::serves(method, path) {
         return reply_to_response(shared.identity.handle(method, path, query, &info.region, &body));
     }
@@ -310,10 +315,41 @@ async fn dispatch(
             }
             Response::from_parts(head, Full::new(bytes))
         }
+        Ok(Ok(response)) if info.operation == "GetGateway" && response.status().is_success() => {
+            finish_update(response, path, shared).await
+        }
         Ok(Ok(response)) => response,
         Ok(Err(e)) => bad_gateway(&format!("emulator proxy: forwarding to moto failed: {e}")),
         Err(_) => bad_gateway("emulator proxy: moto did not answer in time"),
     }
+}
+
+/// Moves a gateway from UPDATING to READY on the Get after the one that first saw it updating.
+async fn finish_update(response: Resp, path: &str, shared: &Shared) -> Resp {
+    let (mut head, body) = response.into_parts();
+    let bytes = body
+        .collect()
+        .await
+        .map(http_body_util::Collected::to_bytes)
+        .unwrap_or_default();
+    let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(head, Full::new(bytes));
+    };
+    if json.get("status").and_then(serde_json::Value::as_str) != Some("UPDATING") {
+        return Response::from_parts(head, Full::new(bytes));
+    }
+    let first_look = shared
+        .updating_seen
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(path.to_string());
+    if first_look {
+        return Response::from_parts(head, Full::new(bytes));
+    }
+    json["status"] = serde_json::Value::from("READY");
+    let bytes = Bytes::from(json.to_string());
+    head.headers.remove(hyper::header::CONTENT_LENGTH);
+    Response::from_parts(head, Full::new(bytes))
 }
 
 /// The idempotency key of a create that carries a `clientToken` (CreateGateway, CreateGatewayTarget).
