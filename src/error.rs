@@ -31,6 +31,11 @@ pub enum Error {
         /// The command that continues the deployment.
         resume: String,
     },
+    #[error("{context}: {error}")]
+    Aws {
+        context: String,
+        error: crate::aws::AwsError,
+    },
     #[error("the config changed since deployment {deployment_id} last ran:\n{diff}")]
     ConfigChanged { deployment_id: String, diff: String },
     #[error("{what} needs confirmation, and this run is not interactive")]
@@ -65,6 +70,7 @@ impl Error {
                 let fix = error.suggestion().map(|s| format!("{s}\n  ")).unwrap_or_default();
                 Some(format!("{fix}resume: {resume}"))
             }
+            Self::Aws { error, .. } => Some(error.suggestion()),
             Self::ConfigChanged { .. } => Some("review the change, then run again with --yes to apply it".into()),
             Self::NeedsConfirmation { .. } => Some("pass --yes to confirm".into()),
             Self::Declined { .. } => None,
@@ -78,7 +84,7 @@ impl Error {
             {
                 ExitStatus::Interrupted
             }
-            Self::Deploy { .. } => ExitStatus::Failed,
+            Self::Deploy { .. } | Self::Aws { .. } => ExitStatus::Failed,
             _ => ExitStatus::Usage,
         }
     }

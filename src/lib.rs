@@ -28,7 +28,8 @@ pub fn run(cli: &Cli, env: &dyn Environment, out: &mut dyn Write, err: &mut dyn 
     match commands::dispatch(cli, env, out) {
         Ok(status) => status,
         Err(error) => {
-            if cli.run.output == OutputFormat::Json {
+            // A failed deployment already printed its report, which carries the error.
+            if cli.run.output == OutputFormat::Json && !matches!(error, error::Error::Deploy { .. }) {
                 let _ = writeln!(out, "{}", error.to_json());
             }
             let _ = writeln!(err, "{}", error.render());

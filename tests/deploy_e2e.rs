@@ -1072,3 +1072,27 @@ fn when_retries_run_out_the_last_error_and_the_resume_command_are_shown() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn a_failed_deploy_prints_one_json_report_with_the_error_and_resume_command() {
+    let emu = Emulator::start().expect("emulator");
+    emu.faults()
+        .add_rule(FaultRule::times("CreateBucket", FaultKind::ServerError(500), 50));
+    let f = fixture("j");
+    let output = tool(&f, &emu)
+        .args(["--non-interactive", "-c", "config.yaml", "--output", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3));
+    let report = json_output(&output);
+    assert_eq!(report["status"], "failed");
+    assert!(
+        report["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("s3:CreateBucket"))
+    );
+    assert_eq!(
+        report["error"]["resume"],
+        "sre-agent-deploy --resume --state-file .sre-agent-deploy/sre-e2e-j.json"
+    );
+}

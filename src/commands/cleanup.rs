@@ -71,13 +71,9 @@ pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result
                     let clients = Clients::connect(&aws).await;
                     cleanup::discover(&clients, &deployment_id, &aws.region).await
                 })
-                .map_err(|e| Error::Deploy {
-                    error: Box::new(crate::deploy::error::DeployError::Aws {
-                        step: "cleanup".into(),
-                        resource: "discovery by tag".into(),
-                        error: e,
-                    }),
-                    resume: format!("sre-agent-deploy --cleanup --deployment-id {deployment_id}"),
+                .map_err(|error| Error::Aws {
+                    context: format!("finding deployment {deployment_id}'s resources by tag"),
+                    error,
                 })?;
             let config = crate::config::Config {
                 aws,

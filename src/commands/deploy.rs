@@ -236,7 +236,15 @@ fn execute(
     });
     let (report, error) = match outcome {
         Ok(report) => (report, None),
-        Err(failure) => (failure.report, Some(failure.error)),
+        Err(failure) => {
+            let mut report = failure.report;
+            report.error = Some(crate::deploy::run::RunError {
+                message: failure.error.to_string(),
+                suggestion: failure.error.suggestion(),
+                resume: resume.clone(),
+            });
+            (report, Some(failure.error))
+        }
     };
     let text = match args.output {
         OutputFormat::Text => report.to_string(),

@@ -41,6 +41,17 @@ pub struct Report {
     pub calls: u32,
     pub steps: Vec<StepReport>,
     pub resources: Vec<ResourceReport>,
+    /// Why the run stopped, what to do, and the command that continues it (failed runs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<RunError>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunError {
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+    pub resume: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -172,6 +183,7 @@ async fn finish(
                 created_by_us: e.created_by_us,
             })
             .collect(),
+        error: None,
     }
 }
 
@@ -185,6 +197,7 @@ fn empty_report(deployment_id: &str, state_file: &Path) -> Report {
         calls: 0,
         steps: Vec::new(),
         resources: Vec::new(),
+        error: None,
     }
 }
 
