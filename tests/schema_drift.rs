@@ -6,19 +6,23 @@ use std::path::Path;
 
 use sre_agent_deploy::config::schema::config_schema_text;
 
-#[test]
-fn committed_config_schema_matches_the_models() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/config.schema.json");
-    let generated = config_schema_text();
+/// Fails when `schemas/<file>` differs from `generated`; `UPDATE_SCHEMAS=1` rewrites it first.
+fn assert_committed(file: &str, generated: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas").join(file);
     if std::env::var_os("UPDATE_SCHEMAS").is_some() {
-        std::fs::write(&path, &generated).expect("write schema");
+        std::fs::write(&path, generated).expect("write schema");
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "schemas/config.schema.json is out of date with the config models; \
+        "schemas/{file} is out of date with the code; \
          run `UPDATE_SCHEMAS=1 cargo test --test schema_drift` and commit the result"
     );
+}
+
+#[test]
+fn committed_config_schema_matches_the_models() {
+    assert_committed("config.schema.json", &config_schema_text());
 }
 
 #[test]
@@ -35,16 +39,7 @@ fn example_config_points_editors_at_the_schema() {
 
 #[test]
 fn committed_state_schema_matches_the_model() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/state.schema.json");
     let generated = sre_agent_deploy::deploy::state::state_schema_text();
-    if std::env::var_os("UPDATE_SCHEMAS").is_some() {
-        std::fs::write(&path, &generated).expect("write schema");
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "schemas/state.schema.json is out of date with the state model; \
-         run `UPDATE_SCHEMAS=1 cargo test --test schema_drift` and commit the result"
-    );
+    assert_committed("state.schema.json", &generated);
     assert!(generated.contains("\"schema_version\""));
 }

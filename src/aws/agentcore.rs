@@ -15,6 +15,36 @@ use crate::config::Secret;
 
 type Client = aws_sdk_bedrockagentcorecontrol::Client;
 
+/// A [`Resource`] from any gateway output (create, get, update share these accessors).
+macro_rules! gateway_resource {
+    ($out:expr) => {
+        Resource {
+            id: $out.gateway_id().to_string(),
+            arn: $out.gateway_arn().to_string(),
+            name: $out.name().to_string(),
+            status: $out.status().as_str().to_string(),
+            status_reasons: $out.status_reasons().to_vec(),
+            url: $out.gateway_url().map(str::to_string),
+            settings: None,
+        }
+    };
+}
+
+/// A [`Resource`] from any gateway target output.
+macro_rules! target_resource {
+    ($out:expr) => {
+        Resource {
+            id: $out.target_id().to_string(),
+            arn: $out.gateway_arn().to_string(),
+            name: $out.name().to_string(),
+            status: $out.status().as_str().to_string(),
+            status_reasons: $out.status_reasons().to_vec(),
+            url: None,
+            settings: None,
+        }
+    };
+}
+
 /// A gateway or target as the deployment tracks it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resource {
@@ -144,15 +174,7 @@ pub async fn update_gateway(c: &Client, id: &str, spec: &GatewaySpec<'_>) -> Res
             .send(),
     )
     .await?;
-    Ok(Resource {
-        id: out.gateway_id().to_string(),
-        arn: out.gateway_arn().to_string(),
-        name: out.name().to_string(),
-        status: out.status().as_str().to_string(),
-        status_reasons: out.status_reasons().to_vec(),
-        url: out.gateway_url().map(str::to_string),
-        settings: None,
-    })
+    Ok(gateway_resource!(out))
 }
 
 /// Creates an MCP gateway with a `CUSTOM_JWT` authorizer. Cognito access tokens carry `client_id`
@@ -172,15 +194,7 @@ pub async fn create_gateway(c: &Client, spec: &GatewaySpec<'_>) -> Result<Resour
             .send(),
     )
     .await?;
-    Ok(Resource {
-        id: out.gateway_id().to_string(),
-        arn: out.gateway_arn().to_string(),
-        name: out.name().to_string(),
-        status: out.status().as_str().to_string(),
-        status_reasons: out.status_reasons().to_vec(),
-        url: out.gateway_url().map(str::to_string),
-        settings: None,
-    })
+    Ok(gateway_resource!(out))
 }
 
 pub async fn get_gateway(c: &Client, id: &str) -> Result<Option<Resource>, AwsError> {
@@ -190,27 +204,21 @@ pub async fn get_gateway(c: &Client, id: &str) -> Result<Option<Resource>, AwsEr
     )
     .await
     {
-        Ok(out) => Ok(Some(Resource {
-            id: out.gateway_id().to_string(),
-            arn: out.gateway_arn().to_string(),
-            name: out.name().to_string(),
-            status: out.status().as_str().to_string(),
-            status_reasons: out.status_reasons().to_vec(),
-            url: out.gateway_url().map(str::to_string),
-            settings: Some(GatewaySettings {
+        Ok(out) => {
+            let jwt = match out.authorizer_configuration() {
+                Some(AuthorizerConfiguration::CustomJwtAuthorizer(jwt)) => Some(jwt),
+                _ => None,
+            };
+            let settings = GatewaySettings {
                 role_arn: out.role_arn().unwrap_or_default().to_string(),
-                discovery_url: match out.authorizer_configuration() {
-                    Some(AuthorizerConfiguration::CustomJwtAuthorizer(jwt)) => {
-                        jwt.discovery_url().to_string()
-                    }
-                    _ => String::new(),
-                },
-                allowed_clients: match out.authorizer_configuration() {
-                    Some(AuthorizerConfiguration::CustomJwtAuthorizer(jwt)) => jwt.allowed_clients().to_vec(),
-                    _ => Vec::new(),
-                },
-            }),
-        })),
+                discovery_url: jwt.map(|j| j.discovery_url().to_string()).unwrap_or_default(),
+                allowed_clients: jwt.map(|j| j.allowed_clients().to_vec()).unwrap_or_default(),
+            };
+            Ok(Some(Resource {
+                settings: Some(settings),
+                ..gateway_resource!(out)
+            }))
+        }
         Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
         Err(e) => Err(e),
     }
@@ -288,15 +296,7 @@ pub async fn create_target(c: &Client, spec: &TargetSpec<'_>) -> Result<Resource
             .send(),
     )
     .await?;
-    Ok(Resource {
-        id: out.target_id().to_string(),
-        arn: out.gateway_arn().to_string(),
-        name: out.name().to_string(),
-        status: out.status().as_str().to_string(),
-        status_reasons: out.status_reasons().to_vec(),
-        url: None,
-        settings: None,
-    })
+    Ok(target_resource!(out))
 }
 
 pub async fn get_target(c: &Client, gateway_id: &str, target_id: &str) -> Result<Option<Resource>, AwsError> {
@@ -309,15 +309,7 @@ pub async fn get_target(c: &Client, gateway_id: &str, target_id: &str) -> Result
     )
     .await
     {
-        Ok(out) => Ok(Some(Resource {
-            id: out.target_id().to_string(),
-            arn: out.gateway_arn().to_string(),
-            name: out.name().to_string(),
-            status: out.status().as_str().to_string(),
-            status_reasons: out.status_reasons().to_vec(),
-            url: None,
-            settings: None,
-        })),
+        Ok(out) => Ok(Some(target_resource!(out))),
         Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
         Err(e) => Err(e),
     }

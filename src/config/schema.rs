@@ -34,7 +34,12 @@ pub fn config_schema() -> Value {
 
 /// The schema as committed to `schemas/config.schema.json`: pretty-printed, newline-terminated.
 pub fn config_schema_text() -> String {
-    let mut text = serde_json::to_string_pretty(&config_schema()).unwrap_or_default();
+    committed_text(&config_schema())
+}
+
+/// A schema as the files in `schemas/` hold it: pretty-printed, newline-terminated.
+pub fn committed_text(schema: &impl serde::Serialize) -> String {
+    let mut text = serde_json::to_string_pretty(schema).unwrap_or_default();
     text.push('\n');
     text
 }

@@ -183,9 +183,7 @@ impl State {
 
 /// The state file's JSON Schema, as committed to `schemas/state.schema.json`.
 pub fn state_schema_text() -> String {
-    let mut text = serde_json::to_string_pretty(&schemars::schema_for!(State)).unwrap_or_default();
-    text.push('\n');
-    text
+    crate::config::schema::committed_text(&schemars::schema_for!(State))
 }
 
 /// The current time as RFC 3339 UTC.
