@@ -15,6 +15,7 @@ pub mod files;
 pub mod output;
 pub mod templates;
 pub mod validate;
+pub mod verify;
 
 use std::io::Write;
 

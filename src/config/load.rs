@@ -120,7 +120,7 @@ impl Loaded {
 
 /// Findings are listed in the order of the file's sections; file-level ones come first.
 fn section_rank(section: &str) -> usize {
-    ["aws", "cognito", "gateway", "tls", "deployment"]
+    ["aws", "cognito", "gateway", "tls", "verify", "deployment"]
         .iter()
         .position(|s| *s == section)
         .map_or(0, |i| i + 1)

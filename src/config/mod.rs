@@ -16,6 +16,7 @@ mod placeholders;
 pub mod schema;
 mod secret;
 mod tls;
+mod verify;
 
 use std::path::Path;
 
@@ -29,6 +30,7 @@ pub use environment::{Environment, ProcessEnv};
 pub use gateway::{GatewayConfig, TargetConfig};
 pub use secret::{Secret, SecretRef};
 pub use tls::TlsConfig;
+pub use verify::VerifyConfig;
 
 use crate::validate::{Finding, ValidationResult};
 
@@ -51,6 +53,8 @@ pub struct Config {
     pub gateway: GatewayConfig,
     /// TLS of the backend servers.
     pub tls: TlsConfig,
+    /// How the deployment is verified (health path, timeouts, URL overrides).
+    pub verify: VerifyConfig,
     /// Deployment id and state file.
     pub deployment: DeploymentConfig,
 }
@@ -63,6 +67,7 @@ impl Default for Config {
             cognito: CognitoConfig::default(),
             gateway: GatewayConfig::default(),
             tls: TlsConfig::default(),
+            verify: VerifyConfig::default(),
             deployment: DeploymentConfig::default(),
         }
     }
@@ -102,6 +107,7 @@ impl Config {
         result.extend(self.cognito.validate(ctx));
         result.extend(self.gateway.validate(ctx));
         result.extend(self.tls.validate(ctx));
+        result.extend(self.verify.validate(ctx));
         result.extend(self.deployment.validate(ctx));
         result.extend(self.check_secrets_available(ctx));
         result.extend(cross::validate(self));

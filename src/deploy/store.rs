@@ -89,7 +89,8 @@ pub fn new_state(deployment_id: &str, config_path: Option<String>, config: &Conf
 }
 
 /// SHA-256 of the config's JSON form (which holds secret references, never values), without the
-/// `deployment` section: where the state lives does not change what is deployed.
+/// `deployment` and `verify` sections: where the state lives and how it is checked do not change
+/// what is deployed.
 pub fn config_digest(config: &Config) -> String {
     let json = serde_json::to_vec(&without_locators(config)).unwrap_or_default();
     hex(&Sha256::digest(&json))
@@ -99,6 +100,7 @@ pub fn config_digest(config: &Config) -> String {
 pub fn without_locators(config: &Config) -> Config {
     Config {
         deployment: crate::config::DeploymentConfig::default(),
+        verify: crate::config::VerifyConfig::default(),
         ..config.clone()
     }
 }
