@@ -13,7 +13,7 @@ use proptest::test_runner::FileFailurePersistence;
 use sre_agent_deploy::config::load::load;
 use sre_agent_deploy::config::{
     AwsConfig, CognitoConfig, Config, DeploymentConfig, GatewayConfig, SecretRef, TargetConfig, TlsConfig,
-    ValidationContext,
+    ValidationContext, VerifyConfig,
 };
 use sre_agent_deploy::validate::Severity;
 use sre_agent_deploy::validate::rules::KNOWN_REGIONS;
@@ -140,6 +140,7 @@ prop_compose! {
                 fail_days: fail_below.min(warn + fail_below - 1).max(0),
                 endpoints: Vec::new(),
             },
+            verify: VerifyConfig::default(),
             deployment: DeploymentConfig { deployment_id, state_file: None },
         }
     }
