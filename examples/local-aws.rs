@@ -3,6 +3,8 @@
 //! ```sh
 //! cargo run --example local-aws > endpoint.env &   # prints one line: AWS_ENDPOINT_URL=http://127.0.0.1:PORT
 //! LOCAL_AWS_LATENCY_MS=50 adds 50 ms to every call.
+//! LOCAL_AWS_TLS_DIR=target/demo LOCAL_AWS_BACKEND_PORTS=8011,8012 also serves the demo backends:
+//! TLS on 127.0.0.1 at those ports with DIR/fullchain.pem and DIR/privkey.pem, `GET /health` → 200.
 //! ```
 //!
 //! stdout gets exactly that one line; notes go to stderr. When stdin is `/dev/null` (a background job of a
@@ -11,6 +13,8 @@
 
 #[path = "../tests/support/emulator/mod.rs"]
 mod emulator;
+#[path = "../tests/support/tls_servers.rs"]
+mod tls_servers;
 
 use std::io::{Read as _, Write as _};
 use std::os::unix::fs::MetadataExt as _;
@@ -45,6 +49,20 @@ fn main() -> ExitCode {
     {
         emu.faults().set_latency(std::time::Duration::from_millis(ms));
     }
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("local-aws: tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let _backends = match runtime.block_on(backends()) {
+        Ok(servers) => servers,
+        Err(e) => {
+            eprintln!("local-aws: cannot serve the demo backends: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut stdout = std::io::stdout().lock();
     if writeln!(stdout, "AWS_ENDPOINT_URL={}", emu.endpoint())
         .and_then(|()| stdout.flush())
@@ -65,13 +83,6 @@ fn main() -> ExitCode {
         if watch_stdin { " or by closing stdin" } else { "" },
     );
 
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("local-aws: tokio runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
     let reason = runtime.block_on(async {
         let (stdin_tx, mut stdin_rx) = tokio::sync::mpsc::channel::<()>(1);
         // Without a watcher the sender stays here, so the channel never reports closing.
@@ -106,4 +117,26 @@ fn main() -> ExitCode {
     );
     drop(emu);
     ExitCode::SUCCESS
+}
+
+/// The demo backends, when LOCAL_AWS_TLS_DIR and LOCAL_AWS_BACKEND_PORTS ask for them.
+async fn backends() -> Result<Vec<tls_servers::Server>, Box<dyn std::error::Error>> {
+    let (Ok(dir), Ok(ports)) = (
+        std::env::var("LOCAL_AWS_TLS_DIR"),
+        std::env::var("LOCAL_AWS_BACKEND_PORTS"),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let dir = std::path::Path::new(&dir);
+    let chain = std::fs::read_to_string(dir.join("fullchain.pem"))?;
+    let key = std::fs::read_to_string(dir.join("privkey.pem"))?;
+    let identity = tls_servers::Identity::from_pem(&chain, &key)?;
+    let mut servers = Vec::new();
+    for port in ports.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let port: u16 = port.parse()?;
+        let server = tls_servers::start_at(port, &identity, &tls_servers::Options::default()).await?;
+        eprintln!("local-aws: demo backend on https://127.0.0.1:{port}");
+        servers.push(server);
+    }
+    Ok(servers)
 }

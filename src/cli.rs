@@ -14,6 +14,8 @@ Modes:
                                                finish an interrupted or failed deployment
   sre-agent-deploy --cleanup --deployment-id ID [--dry-run] [--yes]
                                                delete what a deployment created, nothing else
+  sre-agent-deploy verify -c FILE [--offline]  prove a deployment works; reports in
+                                               .sre-agent-deploy/reports/<id>/ (exit 4 on failure)
   sre-agent-deploy init [--output FILE]        write a commented example config
   sre-agent-deploy                             interactive wizard (coming with a later release)
 
@@ -49,6 +51,28 @@ pub enum Command {
     Init(InitArgs),
     /// Print the config file's JSON Schema (for editors and CI linters).
     Schema,
+    /// Prove a deployment works: TLS files, backends over TLS, the Cognito token, the gateway's
+    /// MCP tools, and that bad tokens are refused. Writes JSON, Markdown, HTML and JUnit reports.
+    /// Exit 0 pass, 4 fail. Suitable for cron (certificate monitoring).
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Only the checks that need no network (the certificate and key files).
+    #[arg(long)]
+    pub offline: bool,
+    /// Also call this gateway tool (`<target>___<operationId>`) as a smoke test.
+    #[arg(long, value_name = "NAME")]
+    pub call_tool: Option<String>,
+    /// Where to write the reports; default `.sre-agent-deploy/reports/<deployment-id>/`.
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+    /// Warnings fail verification too (exit 4).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]
@@ -71,12 +95,42 @@ pub enum OutputFormat {
     Json,
 }
 
+/// Flags every command that reads a config shares: the file, the output format, and the
+/// values that override the file.
 #[derive(Debug, Args)]
-#[allow(clippy::struct_excessive_bools)] // command-line switches are booleans by nature
-pub struct RunArgs {
+pub struct CommonArgs {
     /// The config file.
     #[arg(short, long, env = "SRE_AGENT_DEPLOY_CONFIG", default_value = "config.yaml")]
     pub config: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+
+    /// Deployment id (sets deployment.deployment_id).
+    #[arg(long, value_name = "ID")]
+    pub deployment_id: Option<String>,
+    /// State file (sets deployment.state_file).
+    #[arg(long, value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
+    /// AWS region (sets aws.region).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// AWS profile (sets aws.profile).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// AgentCore control-plane endpoint (sets aws.endpoint_url).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Set any config field: --set gateway.s3_bucket=my-bucket (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // command-line switches are booleans by nature
+pub struct RunArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
 
     /// Check the config without creating anything; exit 0 valid, 1 errors, 2 usage/I-O problem.
     #[arg(long)]
@@ -84,9 +138,16 @@ pub struct RunArgs {
     /// With --validate-only: warnings fail validation too.
     #[arg(long, requires = "validate_only")]
     pub strict: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub output: OutputFormat,
+    /// With --validate-only: also check the backends over TLS and, for a deployed config, the
+    /// Cognito token and the gateway (network, no AWS API calls).
+    #[arg(long, requires = "validate_only")]
+    pub online: bool,
+    /// Deploy or resume without the verification that normally ends the run.
+    #[arg(long, conflicts_with_all = ["validate_only", "cleanup"])]
+    pub no_verify: bool,
+    /// After the deploy, also call this gateway tool as a smoke test.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["validate_only", "cleanup", "no_verify"])]
+    pub call_tool: Option<String>,
     /// With --validate-only: also write a JUnit XML report, one test case per config section.
     #[arg(long, value_name = "FILE", requires = "validate_only")]
     pub junit: Option<PathBuf>,
@@ -107,25 +168,6 @@ pub struct RunArgs {
     /// With --cleanup: list what would be deleted, delete nothing.
     #[arg(long, requires = "cleanup")]
     pub dry_run: bool,
-
-    /// Deployment id (sets deployment.deployment_id).
-    #[arg(long, value_name = "ID")]
-    pub deployment_id: Option<String>,
-    /// State file (sets deployment.state_file).
-    #[arg(long, value_name = "FILE")]
-    pub state_file: Option<PathBuf>,
-    /// AWS region (sets aws.region).
-    #[arg(long)]
-    pub region: Option<String>,
-    /// AWS profile (sets aws.profile).
-    #[arg(long)]
-    pub profile: Option<String>,
-    /// AgentCore control-plane endpoint (sets aws.endpoint_url).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
-    /// Set any config field: --set gateway.s3_bucket=my-bucket (repeatable).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    pub set: Vec<String>,
 }
 
 #[cfg(test)]

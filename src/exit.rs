@@ -14,6 +14,9 @@ pub enum ExitStatus {
     Usage,
     /// 3: the deployment or cleanup failed part way; the state is saved and it can be resumed.
     Failed,
+    /// 4: verification found failures (or warnings, with `--strict`): the deployment exists but
+    /// is not proven to work; the report says what to fix.
+    VerificationFailed,
     /// 130: interrupted (Ctrl-C); the state is saved and it can be resumed.
     Interrupted,
 }
@@ -25,6 +28,7 @@ impl ExitStatus {
             Self::Invalid => 1,
             Self::Usage => 2,
             Self::Failed => 3,
+            Self::VerificationFailed => 4,
             Self::Interrupted => 130,
         }
     }
@@ -43,4 +47,5 @@ Exit codes:
   1    validation found errors (or warnings, with --strict)
   2    usage or I/O problem: bad flags, unreadable or malformed file, state file locked or corrupt
   3    deployment or cleanup failed part way; state saved, resume with the printed command
+  4    verification failed (or warned, with --strict): see the report's recommendations
   130  interrupted (Ctrl-C); state saved, resume with the printed command";

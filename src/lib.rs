@@ -30,7 +30,7 @@ pub fn run(cli: &Cli, env: &dyn Environment, out: &mut dyn Write, err: &mut dyn 
         Ok(status) => status,
         Err(error) => {
             // A failed deployment already printed its report, which carries the error.
-            if cli.run.output == OutputFormat::Json && !matches!(error, error::Error::Deploy { .. }) {
+            if cli.run.common.output == OutputFormat::Json && !matches!(error, error::Error::Deploy { .. }) {
                 let _ = writeln!(out, "{}", error.to_json());
             }
             let _ = writeln!(err, "{}", error.render());

@@ -70,6 +70,25 @@ pub fn check_spec(spec: &str, base_dir: &Path) -> Result<(), Problem> {
     })
 }
 
+/// The operationIds of an OpenAPI spec (YAML or JSON), in document order: the gateway names a
+/// target's tools `<target>___<operationId>`.
+pub fn operation_ids(spec: &str) -> Result<Vec<String>, String> {
+    const METHODS: [&str; 8] = [
+        "get", "put", "post", "delete", "patch", "head", "options", "trace",
+    ];
+    let value: serde_json::Value = serde_saphyr::from_str(spec).map_err(|e| e.to_string())?;
+    let Some(paths) = value.get("paths").and_then(serde_json::Value::as_object) else {
+        return Err("the spec has no paths".into());
+    };
+    Ok(paths
+        .values()
+        .filter_map(serde_json::Value::as_object)
+        .flat_map(|item| item.iter())
+        .filter(|(method, _)| METHODS.contains(&method.as_str()))
+        .filter_map(|(_, op)| op.get("operationId")?.as_str().map(str::to_string))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +165,11 @@ mod tests {
                 assert!(id.chars().all(|c| c.is_ascii_alphanumeric()), "{id}");
                 assert!(ids.insert(id.to_string()), "{id} is not unique");
             }
+            assert_eq!(
+                operation_ids(&rendered).map(|v| v.len()),
+                Ok(operations(&spec).len()),
+                "{name}"
+            );
             for word in ["oneOf", "anyOf", "allOf"] {
                 assert!(!rendered.contains(word), "{name} uses {word}");
             }

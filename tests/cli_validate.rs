@@ -118,7 +118,7 @@ fn junit_has_one_case_per_section_and_marks_failures() {
     let fixture = Fixture::with_replaced("s3_bucket: sre-agent-specs-test", "s3_bucket: Sre_Specs");
     fixture.validate(&["--junit", "report.xml"]).assert().code(1);
     let xml = std::fs::read_to_string(fixture.path("report.xml")).expect("junit written");
-    assert_eq!(xml.matches("<testcase ").count(), 6, "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 7, "{xml}");
     assert_eq!(xml.matches("<failure").count(), 1, "{xml}");
     assert!(xml.contains("gateway.s3_bucket"));
 }

@@ -164,7 +164,7 @@ impl Look {
 fn spawn_deploy(f: &Fixture, emu: &Emulator) -> std::process::Child {
     Command::new(assert_cmd::cargo::cargo_bin("sre-agent-deploy"))
         .current_dir(f.dir.path())
-        .args(["--non-interactive", "-c", "config.yaml"])
+        .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("BACKEND_API_KEY", "test-backend-key")
@@ -184,7 +184,14 @@ fn full_deploy_builds_the_stack_and_a_rerun_changes_nothing() {
     let emu = Emulator::start().expect("emulator");
     let f = fixture("a");
     let output = tool(&f, &emu)
-        .args(["--non-interactive", "-c", "config.yaml", "--output", "json"])
+        .args([
+            "--non-interactive",
+            "--no-verify",
+            "-c",
+            "config.yaml",
+            "--output",
+            "json",
+        ])
         .output()
         .expect("runs");
     assert_eq!(
@@ -431,7 +438,14 @@ fn full_deploy_builds_the_stack_and_a_rerun_changes_nothing() {
     // Re-run: nothing is created, the gateway URL stays.
     emu.clear_calls();
     let again = tool(&f, &emu)
-        .args(["--non-interactive", "-c", "config.yaml", "--output", "json"])
+        .args([
+            "--non-interactive",
+            "--no-verify",
+            "-c",
+            "config.yaml",
+            "--output",
+            "json",
+        ])
         .output()
         .expect("runs");
     assert_eq!(
@@ -477,7 +491,7 @@ fn cleanup_deletes_the_deployment_and_nothing_else() {
         .expect("twin-named pool");
     let f = fixture("b");
     tool(&f, &emu)
-        .args(["--non-interactive", "-c", "config.yaml"])
+        .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])
         .assert()
         .code(0);
     assert_eq!(look.pools_named("sre-agent-sre-e2e-b").len(), 2);
@@ -524,7 +538,7 @@ fn cleanup_without_a_state_file_finds_resources_by_tag() {
     let look = Look::new(&emu);
     let f = fixture("c");
     tool(&f, &emu)
-        .args(["--non-interactive", "-c", "config.yaml"])
+        .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])
         .assert()
         .code(0);
     std::fs::remove_dir_all(f.path(".sre-agent-deploy")).expect("lose the state");
@@ -580,6 +594,7 @@ fn kill_and_resume(emu: &Emulator, look: &Look, n: &str, boundary: usize) {
     tool(&f, emu)
         .args([
             "--resume",
+            "--no-verify",
             "--state-file",
             &format!(".sre-agent-deploy/sre-e2e-{n}.json"),
         ])
@@ -646,7 +661,7 @@ fn lost_create_answers_are_adopted_not_twinned() {
     }
     let f = fixture("l");
     tool(&f, &emu)
-        .args(["--non-interactive", "-c", "config.yaml"])
+        .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])
         .assert()
         .code(0);
     assert!(look.role_exists("SreGatewayRolel"));
@@ -685,7 +700,7 @@ fn throttling_and_server_errors_are_retried() {
         .add_rule(FaultRule::rate("*", FaultKind::ServerError(503), 0.1, 11));
     let f = fixture("t");
     tool(&f, &emu)
-        .args(["--non-interactive", "-c", "config.yaml"])
+        .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])
         .assert()
         .code(0);
     assert!(emu.faults().counts().total() > 0, "faults were injected");
@@ -707,7 +722,7 @@ fn a_second_run_on_the_same_state_fails_clearly() {
         }
     }
     tool(&f, &emu)
-        .args(["--non-interactive", "-c", "config.yaml"])
+        .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
@@ -760,7 +775,14 @@ fn existing_resources_named_in_the_config_are_used_and_kept() {
         &format!("  cognito_domain: sre-e2e-e\n  user_pool_id: {other}\n"),
     ));
     let output = tool(&f, &emu)
-        .args(["--non-interactive", "-c", "config.yaml", "--output", "json"])
+        .args([
+            "--non-interactive",
+            "--no-verify",
+            "-c",
+            "config.yaml",
+            "--output",
+            "json",
+        ])
         .output()
         .expect("runs");
     assert_eq!(
@@ -827,7 +849,7 @@ fn an_existing_role_that_does_not_trust_agentcore_stops_the_run() {
         .expect("role");
     let f = fixture("x");
     tool(&f, &emu)
-        .args(["--non-interactive", "-c", "config.yaml"])
+        .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])
         .assert()
         .code(3)
         .stderr(predicate::str::contains(
@@ -844,7 +866,7 @@ fn resume_recreates_a_deleted_resource_and_asks_before_applying_a_changed_config
     let look = Look::new(&emu);
     let f = fixture("r");
     tool(&f, &emu)
-        .args(["--non-interactive", "-c", "config.yaml"])
+        .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])
         .assert()
         .code(0);
     let gateway = look.gateways_named("sre-gw-r")[0].clone();
@@ -869,7 +891,7 @@ fn resume_recreates_a_deleted_resource_and_asks_before_applying_a_changed_config
         .expect("delete a target behind the tool's back");
     let state = ".sre-agent-deploy/sre-e2e-r.json";
     tool(&f, &emu)
-        .args(["--resume", "--state-file", state])
+        .args(["--resume", "--no-verify", "--state-file", state])
         .assert()
         .code(0);
     assert_eq!(look.targets(&gateway).len(), 4, "the deleted target is back");
@@ -882,7 +904,7 @@ fn resume_recreates_a_deleted_resource_and_asks_before_applying_a_changed_config
         ),
     );
     tool(&f, &emu)
-        .args(["--resume", "--state-file", state])
+        .args(["--resume", "--no-verify", "--state-file", state])
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
@@ -890,7 +912,7 @@ fn resume_recreates_a_deleted_resource_and_asks_before_applying_a_changed_config
         ))
         .stderr(predicate::str::contains("--yes"));
     tool(&f, &emu)
-        .args(["--resume", "--state-file", state, "--yes"])
+        .args(["--resume", "--no-verify", "--state-file", state, "--yes"])
         .assert()
         .code(0);
     // The new scope reached the resource server and the app client, and the gateway still allows it.
@@ -969,7 +991,7 @@ fn resume_recreates_a_deleted_resource_and_asks_before_applying_a_changed_config
             ),
     );
     tool(&f, &emu)
-        .args(["--resume", "--state-file", state, "--yes"])
+        .args(["--resume", "--no-verify", "--state-file", state, "--yes"])
         .assert()
         .code(0);
     assert_eq!(look.gateways_named("sre-gw-r"), std::slice::from_ref(&gateway));
@@ -990,7 +1012,7 @@ fn a_deployment_outside_us_east_1_gets_its_bucket_there() {
     let f = Fixture::with_config(&config("eu").replace("region: us-east-1", "region: eu-west-1"));
     // AWS_REGION would override the file (environment beats file), and the run says so.
     tool(&f, &emu)
-        .args(["--non-interactive", "-c", "config.yaml"])
+        .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])
         .assert()
         .code(0)
         .stderr(predicate::str::contains(
@@ -998,7 +1020,7 @@ fn a_deployment_outside_us_east_1_gets_its_bucket_there() {
         ));
     let f = Fixture::with_config(&config("eu2").replace("region: us-east-1", "region: eu-west-1"));
     tool(&f, &emu)
-        .args(["--non-interactive", "-c", "config.yaml"])
+        .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])
         .env_remove("AWS_REGION")
         .assert()
         .code(0);
@@ -1041,7 +1063,12 @@ fn ctrl_c_saves_the_state_and_prints_the_resume_command() {
     assert!(state.contains("\"interrupted\""));
     emu.faults().set_latency(std::time::Duration::ZERO);
     tool(&f, &emu)
-        .args(["--resume", "--state-file", ".sre-agent-deploy/sre-e2e-i.json"])
+        .args([
+            "--resume",
+            "--no-verify",
+            "--state-file",
+            ".sre-agent-deploy/sre-e2e-i.json",
+        ])
         .assert()
         .code(0);
 }
@@ -1053,7 +1080,7 @@ fn when_retries_run_out_the_last_error_and_the_resume_command_are_shown() {
         .add_rule(FaultRule::times("CreateRole", FaultKind::Throttle, 50));
     let f = fixture("q");
     tool(&f, &emu)
-        .args(["--non-interactive", "-c", "config.yaml"])
+        .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])
         .assert()
         .code(3)
         .stderr(predicate::str::contains("iam:CreateRole failed: Throttling"))
@@ -1068,7 +1095,12 @@ fn when_retries_run_out_the_last_error_and_the_resume_command_are_shown() {
     );
     emu.faults().clear();
     tool(&f, &emu)
-        .args(["--resume", "--state-file", ".sre-agent-deploy/sre-e2e-q.json"])
+        .args([
+            "--resume",
+            "--no-verify",
+            "--state-file",
+            ".sre-agent-deploy/sre-e2e-q.json",
+        ])
         .assert()
         .code(0);
 }
@@ -1080,7 +1112,14 @@ fn a_failed_deploy_prints_one_json_report_with_the_error_and_resume_command() {
         .add_rule(FaultRule::times("CreateBucket", FaultKind::ServerError(500), 50));
     let f = fixture("j");
     let output = tool(&f, &emu)
-        .args(["--non-interactive", "-c", "config.yaml", "--output", "json"])
+        .args([
+            "--non-interactive",
+            "--no-verify",
+            "-c",
+            "config.yaml",
+            "--output",
+            "json",
+        ])
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(3));

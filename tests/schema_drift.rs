@@ -43,3 +43,11 @@ fn committed_state_schema_matches_the_model() {
     assert_committed("state.schema.json", &generated);
     assert!(generated.contains("\"schema_version\""));
 }
+
+#[test]
+fn committed_report_schema_matches_the_model() {
+    let generated = sre_agent_deploy::verify::report::report_schema_text();
+    assert_committed("report.schema.json", &generated);
+    assert!(generated.contains("\"schema_version\""));
+    assert!(generated.contains("pass_with_warnings"));
+}

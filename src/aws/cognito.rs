@@ -264,6 +264,27 @@ pub async fn client_scopes(c: &Client, pool: &str, id: &str) -> Result<Option<Ve
     }
 }
 
+/// The app client's secret (for the verification token), or `None` when the client has none.
+/// The value goes straight into a redacting type.
+pub async fn client_secret(
+    c: &Client,
+    pool: &str,
+    id: &str,
+) -> Result<Option<secrecy::SecretString>, AwsError> {
+    let out = call(
+        "cognito-idp:DescribeUserPoolClient",
+        c.describe_user_pool_client()
+            .user_pool_id(pool)
+            .client_id(id)
+            .send(),
+    )
+    .await?;
+    Ok(out
+        .user_pool_client()
+        .and_then(|c| c.client_secret())
+        .map(|s| secrecy::SecretString::from(s.to_string())))
+}
+
 /// Sets the client's scopes, restating the rest of its OAuth settings (an update replaces them all).
 pub async fn update_client_scopes(
     c: &Client,

@@ -46,8 +46,9 @@ impl std::fmt::Display for CleanupReport {
 }
 
 pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let deployment_id = args.deployment_id.clone().unwrap_or_default();
+    let deployment_id = args.common.deployment_id.clone().unwrap_or_default();
     let state_path = args
+        .common
         .state_file
         .clone()
         .unwrap_or_else(|| store::default_path(&deployment_id));
@@ -112,7 +113,7 @@ pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result
         found_by_tag,
         resources,
     };
-    let text = match args.output {
+    let text = match args.common.output {
         OutputFormat::Text => report.to_string(),
         OutputFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()),
     };
@@ -128,13 +129,14 @@ pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result
 fn aws_from_flags(args: &RunArgs, env: &dyn Environment) -> AwsConfig {
     AwsConfig {
         region: args
+            .common
             .region
             .clone()
             .or_else(|| env.var("AWS_REGION"))
             .or_else(|| env.var("AWS_DEFAULT_REGION"))
             .unwrap_or_else(|| "us-east-1".into()),
-        profile: args.profile.clone(),
-        endpoint_url: args.endpoint_url.clone(),
+        profile: args.common.profile.clone(),
+        endpoint_url: args.common.endpoint_url.clone(),
         ..AwsConfig::default()
     }
 }

@@ -19,11 +19,11 @@ use crate::output::ValidationReport;
 
 /// `--non-interactive`: deploy the config, or bring an earlier deployment of it up to date.
 pub fn deploy(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let loaded = load(&args.config, env, &flag_overrides(args)?)?;
+    let loaded = load(&args.common.config, env, &flag_overrides(&args.common)?)?;
     let Some(config) = checked(&loaded, args, env, out)? else {
         return Ok(ExitStatus::Invalid);
     };
-    let config_path = absolute(&args.config);
+    let config_path = absolute(&args.common.config);
     let deployment_id = config
         .deployment
         .deployment_id
@@ -52,15 +52,14 @@ pub fn deploy(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Res
 
 /// `--resume`: continue the deployment a state file records.
 pub fn resume(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let state_path =
-        match (&args.state_file, &args.deployment_id) {
-            (Some(path), _) => path.clone(),
-            (None, Some(id)) => store::default_path(id),
-            (None, None) => store::find_for_config(Path::new(STATE_DIR), &absolute(&args.config))
-                .ok_or_else(|| StateError::NotFound {
-                    path: PathBuf::from(STATE_DIR),
-                })?,
-        };
+    let state_path = match (&args.common.state_file, &args.common.deployment_id) {
+        (Some(path), _) => path.clone(),
+        (None, Some(id)) => store::default_path(id),
+        (None, None) => store::find_for_config(Path::new(STATE_DIR), &absolute(&args.common.config))
+            .ok_or_else(|| StateError::NotFound {
+                path: PathBuf::from(STATE_DIR),
+            })?,
+    };
     let mut store = StateStore::open_existing(&state_path)?;
     let config_file = store
         .state
@@ -70,7 +69,7 @@ pub fn resume(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Res
         .filter(|p| p.is_file());
     let (config, base_dir) = match config_file {
         Some(path) => {
-            let loaded = load(&path, env, &flag_overrides(args)?)?;
+            let loaded = load(&path, env, &flag_overrides(&args.common)?)?;
             let Some(config) = checked(&loaded, args, env, out)? else {
                 return Ok(ExitStatus::Invalid);
             };
@@ -92,7 +91,7 @@ fn checked(
     let result = loaded.validate(env);
     let report = ValidationReport::new(&loaded.path, &result, false);
     if !report.valid || loaded.config.is_none() {
-        let text = match args.output {
+        let text = match args.common.output {
             OutputFormat::Text => report.to_string(),
             OutputFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()),
         };
@@ -246,18 +245,72 @@ fn execute(
             (report, Some(failure.error))
         }
     };
-    let text = match args.output {
-        OutputFormat::Text => report.to_string(),
-        OutputFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()),
+    let verified = match (&error, args.no_verify) {
+        (None, false) => Some(verify_after(&runtime, &report, config, base_dir, env, args)?),
+        _ => None,
+    };
+    let text = match args.common.output {
+        OutputFormat::Text => {
+            let mut text = report.to_string();
+            if let Some(v) = &verified {
+                text.push('\n');
+                text.push_str(&v.text());
+            }
+            text
+        }
+        OutputFormat::Json => {
+            let mut value = serde_json::to_value(&report).unwrap_or_default();
+            if let (Some(v), Some(map)) = (&verified, value.as_object_mut()) {
+                map.insert(
+                    "verification".into(),
+                    serde_json::to_value(&v.report).unwrap_or_default(),
+                );
+                map.insert(
+                    "reports".into(),
+                    serde_json::to_value(&v.paths).unwrap_or_default(),
+                );
+            }
+            format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default())
+        }
     };
     write_out(out, &text)?;
     match error {
-        None => Ok(ExitStatus::Success),
+        None => Ok(verified.map_or(ExitStatus::Success, |v| v.exit_status(false))),
         Some(error) => Err(Error::Deploy {
             error: Box::new(error),
             resume,
         }),
     }
+}
+
+/// The verification that ends a successful deploy or resume.
+fn verify_after(
+    runtime: &tokio::runtime::Runtime,
+    report: &run::Report,
+    config: &Config,
+    base_dir: &Path,
+    env: &dyn Environment,
+    args: &RunArgs,
+) -> Result<super::verify::Verified, Error> {
+    let state = store::read(&report.state_file).ok();
+    let progress = Progress::stderr();
+    progress.line("verify", "verifying the deployment (--no-verify skips this)");
+    runtime.block_on(super::verify::verify(
+        super::verify::Job {
+            config,
+            base_dir,
+            state: state.as_ref(),
+            env,
+            online: true,
+            call_tool: args.call_tool.clone(),
+            report_dir: None,
+            rerun: format!(
+                "sre-agent-deploy verify --config {}",
+                args.common.config.display()
+            ),
+        },
+        &progress,
+    ))
 }
 
 fn absolute(path: &Path) -> String {

@@ -5,6 +5,7 @@ pub mod cleanup;
 pub mod deploy;
 pub mod init;
 pub mod validate;
+pub mod verify;
 
 use std::io::{IsTerminal, Write};
 
@@ -22,6 +23,7 @@ pub fn dispatch(cli: &Cli, env: &dyn Environment, out: &mut dyn Write) -> Result
             write_out(out, &schema)?;
             Ok(ExitStatus::Success)
         }
+        Some(Command::Verify(args)) => verify::run(args, env, out),
         None if cli.run.validate_only => validate::run(&cli.run, env, out),
         None if cli.run.resume => deploy::resume(&cli.run, env, out),
         None if cli.run.cleanup => cleanup::run(&cli.run, env, out),

@@ -1,24 +1,34 @@
-//! `--validate-only`: load, validate, print the result, optionally write JUnit XML. Creates nothing
-//! and talks to no AWS API.
+//! `--validate-only`: load, validate (including the certificate file checks), print the result,
+//! optionally write JUnit XML. Creates nothing and talks to no AWS API; `--online` adds the
+//! network checks of the backends, the token endpoint and the gateway.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::write_out;
-use crate::cli::{OutputFormat, RunArgs};
-use crate::config::Environment;
+use crate::cli::{CommonArgs, OutputFormat, RunArgs};
 use crate::config::load::{LoadError, load};
 use crate::config::overrides::{Override, Source, parse_set};
+use crate::config::{Config, Environment};
+use crate::deploy::progress::Progress;
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::files::write_atomic;
 use crate::output::{ValidationReport, junit};
+use crate::validate::ValidationResult;
+use crate::verify::Check;
+use crate::verify::run::Deployed;
+use crate::verify::tls_files;
 
 pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let flags = flag_overrides(args)?;
-    let loaded = load(&args.config, env, &flags)?;
-    let result = loaded.validate(env);
-    let report = ValidationReport::new(&args.config, &result, args.strict);
+    let flags = flag_overrides(&args.common)?;
+    let loaded = load(&args.common.config, env, &flags)?;
+    let mut result = loaded.validate(env);
+    if let Some(config) = &loaded.config {
+        let checks = checks(args, config, &loaded.base_dir, &result, env)?;
+        result.extend(checks.iter().filter_map(Check::to_finding).collect());
+    }
+    let report = ValidationReport::new(&args.common.config, &result, args.strict);
     if let Some(path) = &args.junit {
         let xml = junit::render(&result, args.strict).map_err(|e| Error::Write {
             path: path.clone(),
@@ -26,7 +36,7 @@ pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result
         })?;
         write_atomic(path, xml.as_bytes())?;
     }
-    let text = match args.output {
+    let text = match args.common.output {
         OutputFormat::Text => report.to_string(),
         OutputFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()),
     };
@@ -38,8 +48,54 @@ pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result
     })
 }
 
+/// The verification checks `--validate-only` runs: the certificate files (unless the config
+/// already has errors about them), and with `--online` the network checks too (with the secret
+/// from the config's reference only: no AWS API call).
+fn checks(
+    args: &RunArgs,
+    config: &Config,
+    base_dir: &Path,
+    result: &ValidationResult,
+    env: &dyn Environment,
+) -> Result<Vec<Check>, Error> {
+    let tls_broken = result.errors().any(|f| f.section() == "tls");
+    if !args.online {
+        return Ok(if tls_broken {
+            Vec::new()
+        } else {
+            tls_files::check_files(&config.tls, base_dir, time::OffsetDateTime::now_utc())
+        });
+    }
+    if result.has_errors() {
+        return Ok(Vec::new());
+    }
+    let state = super::verify::find_state(config, base_dir, &args.common.config);
+    let client_secret = config
+        .cognito
+        .client_secret
+        .as_ref()
+        .and_then(|r| r.resolve(env, base_dir).ok());
+    let progress = Progress::stderr();
+    let report = super::runtime()?.block_on(crate::verify::run::run(crate::verify::run::Request {
+        config,
+        base_dir,
+        deployed: state
+            .as_ref()
+            .map(|s| Deployed::from_outputs(&s.deployment_id, &s.outputs)),
+        client_secret,
+        online: true,
+        call_tool: None,
+        rerun: format!(
+            "sre-agent-deploy --validate-only --online --config {}",
+            args.common.config.display()
+        ),
+        progress: &progress,
+    }));
+    Ok(report.checks().cloned().collect())
+}
+
 /// The named flags and `--set`s, as overrides in the order they apply.
-pub fn flag_overrides(args: &RunArgs) -> Result<Vec<Override>, Error> {
+pub fn flag_overrides(args: &CommonArgs) -> Result<Vec<Override>, Error> {
     let named = |flag: &str, path: &str, value: Option<String>| {
         value.map(|value| Override {
             path: path.to_string(),

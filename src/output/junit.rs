@@ -5,7 +5,15 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use crate::validate::{Finding, Severity, ValidationResult};
 
 /// The field groups, one test case each. Findings outside them (such as `version`) go to `config`.
-pub const GROUPS: &[&str] = &["config", "aws", "cognito", "gateway", "tls", "deployment"];
+pub const GROUPS: &[&str] = &[
+    "config",
+    "aws",
+    "cognito",
+    "gateway",
+    "tls",
+    "verify",
+    "deployment",
+];
 
 /// Renders the findings as a JUnit report. A group fails on an error, or on a warning when `strict`.
 pub fn render(result: &ValidationResult, strict: bool) -> Result<String, quick_junit::SerializeError> {

@@ -156,10 +156,17 @@ impl Check {
         self
     }
 
-    /// The check as a validation finding (for `--validate-only`): warnings and failures that are
-    /// about a config field. Passes and skips are not findings.
+    /// The check as a validation finding (for `--validate-only`): warnings and failures, under
+    /// their config field, or the section they are about. Passes and skips are not findings.
     pub fn to_finding(&self) -> Option<Finding> {
-        let field = self.field.clone()?;
+        let field = self.field.clone().unwrap_or_else(|| {
+            match self.component {
+                Component::TlsFiles | Component::RemoteTls => "tls",
+                Component::Auth => "cognito",
+                Component::Gateway | Component::Security => "gateway",
+            }
+            .to_string()
+        });
         let finding = match self.status {
             Status::Fail => Finding::error(field, &self.message),
             Status::Warn => Finding::warning(field, &self.message),
@@ -202,7 +209,7 @@ mod tests {
     use crate::validate::Severity;
 
     #[test]
-    fn findings_only_for_problems_with_a_field() {
+    fn findings_only_for_problems_under_their_field() {
         let fail = Check::new(Component::TlsFiles, "expiry", "cert.pem", Status::Fail, "expired")
             .field("tls.ssl_cert_path")
             .suggest("renew it");
@@ -217,7 +224,8 @@ mod tests {
         assert_eq!(pass.to_finding(), None);
         let mut no_field = fail;
         no_field.field = None;
-        assert_eq!(no_field.to_finding(), None);
+        no_field.component = Component::Auth;
+        assert_eq!(no_field.to_finding().map(|f| f.field), Some("cognito".into()));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 #![allow(dead_code, clippy::disallowed_methods)]
 
 pub mod certs;
+pub mod chromium;
 pub mod emulator;
+pub mod tls_servers;
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,6 @@
 //! A local AWS for tests and the demo: moto 5.2.5 behind a loopback proxy that counts calls, injects
-//! latency and faults, and serves what moto lacks (AgentCore Identity API-key credential providers).
+//! latency and faults, and serves what moto lacks (AgentCore Identity API-key credential providers,
+//! Cognito's token endpoint, the gateway's MCP endpoint).
 //!
 //! ```ignore
 //! let emu = emulator::Emulator::start().expect("emulator");
@@ -12,6 +13,7 @@
 #![allow(dead_code, unused_imports, clippy::disallowed_methods)]
 
 mod cognito;
+mod dataplane;
 mod faults;
 mod identity;
 mod moto;
@@ -21,6 +23,7 @@ mod wire;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use dataplane::Refusal;
 pub use faults::{Decision, FaultCounts, FaultKind, FaultRule, Faults, RuleId, Trigger};
 pub use identity::{ACCOUNT_ID, StoredProvider};
 pub use moto::{MOTO_VERSION, Moto, VENV_ENV, default_venv, ensure_venv};
@@ -130,6 +133,30 @@ impl Emulator {
     /// The proxy's identity store: every API-key credential provider, with its key and tags.
     pub fn credential_providers(&self) -> Vec<StoredProvider> {
         self.shared.identity.providers()
+    }
+
+    /// Requests the MCP endpoint refused, in order.
+    pub fn mcp_refusals(&self) -> Vec<Refusal> {
+        self.shared.dataplane.refusals()
+    }
+
+    /// Makes the MCP endpoint accept every request (a gateway without auth), or restores it.
+    pub fn set_mcp_open(&self, open: bool) {
+        self.shared.dataplane.set_open(open);
+    }
+
+    /// How many tokens the token endpoint issued.
+    pub fn tokens_issued(&self) -> usize {
+        self.shared.dataplane.tokens_issued()
+    }
+
+    /// The token endpoint (`/oauth2/token`) and MCP endpoint (`/mcp`) URLs.
+    pub fn token_url(&self) -> String {
+        format!("{}/oauth2/token", self.endpoint())
+    }
+
+    pub fn mcp_url(&self) -> String {
+        format!("{}/mcp", self.endpoint())
     }
 
     /// The last `lines` lines of moto's log.

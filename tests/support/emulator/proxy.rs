@@ -60,6 +60,8 @@ pub struct Shared {
     pub client_tokens: Mutex<std::collections::HashMap<String, (StatusCode, HeaderMap, Bytes)>>,
     /// Cognito operations moto lacks.
     pub cognito: super::cognito::CognitoExtras,
+    /// The token endpoint, JWKS and MCP endpoint moto lacks.
+    pub dataplane: super::dataplane::DataPlane,
     /// Gateways seen UPDATING once: moto never finishes an update, the real service does, so
     /// the next GetGateway reports READY (as moto itself does for CREATING).
     pub updating_seen: Mutex<std::collections::HashSet<String>>,
@@ -74,6 +76,7 @@ impl Shared {
             moto,
             client_tokens: Mutex::new(std::collections::HashMap::new()),
             cognito: super::cognito::CognitoExtras::default(),
+            dataplane: super::dataplane::DataPlane::new(moto),
             updating_seen: Mutex::new(std::collections::HashSet::new()),
         }
     }
@@ -275,6 +278,9 @@ async fn dispatch(
     let method = parts.method.as_str();
     let owned_path = parts.uri.path().to_string();
     let path = owned_path.as_str();
+    if info.service.is_empty() && super::dataplane::DataPlane::serves(method, path) {
+        return shared.dataplane.handle(parts, body).await;
+    }
     if info.service != "s3" && identity::serves(method, path) {
         return reply_to_response(shared.identity.handle(method, path, query, &info.region, &body));
     }
