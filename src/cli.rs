@@ -55,6 +55,63 @@ pub enum Command {
     /// MCP tools, and that bad tokens are refused. Writes JSON, Markdown, HTML and JUnit reports.
     /// Exit 0 pass, 4 fail. Suitable for cron (certificate monitoring).
     Verify(VerifyArgs),
+    /// Write this tool's config from the original SRE agent scripts' files (gateway/config.yaml,
+    /// gateway/.env, backend/.env, backend/openapi_specs/*.yaml.template). Read-only on DIR.
+    Import(ImportArgs),
+    /// Check the host the backend servers will run on: CPU, memory, disk, tools, ports, and
+    /// whether the certificate and key are readable.
+    Preflight(PreflightArgs),
+    /// Config file maintenance.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The original checkout (the folder holding gateway/ and backend/).
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+    /// Where to write the config; an existing file is backed up first.
+    #[arg(short, long, default_value = "config.yaml")]
+    pub output: PathBuf,
+    /// Print the config and the findings; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct PreflightArgs {
+    /// The config whose certificate, key and ports are checked (optional).
+    #[arg(short, long, env = "SRE_AGENT_DEPLOY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The user that will run the backend servers (default: the current user).
+    #[arg(long, value_name = "USER")]
+    pub run_as: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+    /// Warnings fail the preflight too (exit 1).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Rewrite a config file in the current format version, after taking a backup.
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The config file.
+    #[arg(short, long, env = "SRE_AGENT_DEPLOY_CONFIG", default_value = "config.yaml")]
+    pub config: PathBuf,
+    /// Print the migrated file; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

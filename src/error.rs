@@ -42,6 +42,13 @@ pub enum Error {
     NeedsConfirmation { what: String },
     #[error("{what} was not confirmed; nothing was changed")]
     Declined { what: String },
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
+    #[error(
+        "{path} is config version {version}, newer than this build reads ({})",
+        crate::config::CONFIG_VERSION
+    )]
+    NewerConfig { path: PathBuf, version: u32 },
 }
 
 impl Error {
@@ -74,6 +81,10 @@ impl Error {
             Self::ConfigChanged { .. } => Some("review the change, then run again with --yes to apply it".into()),
             Self::NeedsConfirmation { .. } => Some("pass --yes to confirm".into()),
             Self::Declined { .. } => None,
+            Self::Import(e) => e.suggestion(),
+            Self::NewerConfig { .. } => {
+                Some("this file was written by a newer sre-agent-deploy: upgrade the tool".into())
+            }
         }
     }
 

@@ -70,6 +70,39 @@ pub fn check_spec(spec: &str, base_dir: &Path) -> Result<(), Problem> {
     })
 }
 
+/// Renders a target's spec: a built-in template or a file, with `backend_url`, `backend_domain`
+/// and the original scripts' `BACKEND_DOMAIN`.
+pub fn render_spec(spec: &str, backend_url: &str, base_dir: &Path) -> Result<String, String> {
+    let source = match builtin_spec(spec) {
+        Some(text) => text.to_string(),
+        None => {
+            std::fs::read_to_string(base_dir.join(spec)).map_err(|e| format!("cannot read {spec}: {e}"))?
+        }
+    };
+    let domain = url::Url::parse(backend_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.render_str(
+        &source,
+        minijinja::context! {
+            backend_url => backend_url.trim_end_matches('/'),
+            backend_domain => domain.clone(),
+            BACKEND_DOMAIN => domain,
+        },
+    )
+    .map(|mut text| {
+        // The engine drops one trailing newline; keep the file's own ending.
+        if source.ends_with('\n') && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text
+    })
+    .map_err(|e| e.to_string())
+}
+
 /// The operationIds of an OpenAPI spec (YAML or JSON), in document order: the gateway names a
 /// target's tools `<target>___<operationId>`.
 pub fn operation_ids(spec: &str) -> Result<Vec<String>, String> {

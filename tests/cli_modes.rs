@@ -164,5 +164,11 @@ fn demo_config_is_valid() {
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(0));
-    assert_eq!(finding_fields(&json_output(&output)), Vec::<String>::new());
+    // The demo's backends run on this machine (verify.resolve maps them to 127.0.0.1), so the host
+    // preflight may add warnings about this machine (host.*); nothing else may be reported.
+    let fields: Vec<String> = finding_fields(&json_output(&output))
+        .into_iter()
+        .filter(|f| !f.starts_with("host."))
+        .collect();
+    assert_eq!(fields, Vec::<String>::new());
 }

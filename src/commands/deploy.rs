@@ -98,6 +98,7 @@ fn checked(
         write_out(out, &text)?;
         return Ok(None);
     }
+    super::print_notices(loaded);
     let progress = Progress::stderr();
     for (field, source) in &loaded.sources {
         progress.line("config", &format!("{field} is set by {source}"));

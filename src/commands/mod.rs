@@ -3,7 +3,10 @@
 
 pub mod cleanup;
 pub mod deploy;
+pub mod import;
 pub mod init;
+pub mod migrate;
+pub mod preflight;
 pub mod validate;
 pub mod verify;
 
@@ -24,6 +27,9 @@ pub fn dispatch(cli: &Cli, env: &dyn Environment, out: &mut dyn Write) -> Result
             Ok(ExitStatus::Success)
         }
         Some(Command::Verify(args)) => verify::run(args, env, out),
+        Some(Command::Import(args)) => import::run(args, env, out),
+        Some(Command::Preflight(args)) => preflight::run(args, env, out),
+        Some(Command::Config(crate::cli::ConfigCommand::Migrate(args))) => migrate::run(args, out),
         None if cli.run.validate_only => validate::run(&cli.run, env, out),
         None if cli.run.resume => deploy::resume(&cli.run, env, out),
         None if cli.run.cleanup => cleanup::run(&cli.run, env, out),
@@ -33,6 +39,17 @@ pub fn dispatch(cli: &Cli, env: &dyn Environment, out: &mut dyn Write) -> Result
         None => Err(Error::NotAvailable {
             mode: "the interactive wizard",
         }),
+    }
+}
+
+/// Tells (on stderr) which migrations were applied in memory to an older config file.
+pub fn print_notices(loaded: &crate::config::load::Loaded) {
+    if loaded.notices.is_empty() {
+        return;
+    }
+    let progress = crate::deploy::progress::Progress::stderr();
+    for notice in &loaded.notices {
+        progress.line("config", notice);
     }
 }
 

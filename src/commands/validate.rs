@@ -23,10 +23,19 @@ use crate::verify::tls_files;
 pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let flags = flag_overrides(&args.common)?;
     let loaded = load(&args.common.config, env, &flags)?;
+    super::print_notices(&loaded);
     let mut result = loaded.validate(env);
     if let Some(config) = &loaded.config {
         let checks = checks(args, config, &loaded.base_dir, &result, env)?;
         result.extend(checks.iter().filter_map(Check::to_finding).collect());
+        // The host's own checks, when the backends run on this machine. Offline, that is known
+        // only from the config (no DNS) and the tools are not started (about a second).
+        result.extend(crate::preflight::validate_findings(
+            config,
+            &loaded.base_dir,
+            &result,
+            args.online,
+        ));
     }
     let report = ValidationReport::new(&args.common.config, &result, args.strict);
     if let Some(path) = &args.junit {

@@ -141,6 +141,7 @@ async fn client_secret(
 /// `sre-agent-deploy verify`.
 pub fn run(args: &VerifyArgs, env: &dyn Environment, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let loaded = load(&args.common.config, env, &flag_overrides(&args.common)?)?;
+    super::print_notices(&loaded);
     let result = loaded.validate(env);
     let Some(config) = loaded.config.clone().filter(|_| !result.has_errors()) else {
         let report = ValidationReport::new(&loaded.path, &result, false);

@@ -145,17 +145,50 @@ impl GatewayConfig {
                     ));
                 }
             }
-            if require(result, &at("spec"), &target.spec)
-                && let Err(p) = templates::check_spec(&target.spec, ctx.base_dir)
-            {
-                result.push(p.error_at(at("spec")));
-            }
-            if require(result, &at("backend_url"), &target.backend_url)
-                && let Err(p) = rules::https_url(&target.backend_url, false)
-            {
-                result.push(p.error_at(at("backend_url")));
+            let spec_ok = require(result, &at("spec"), &target.spec)
+                && match templates::check_spec(&target.spec, ctx.base_dir) {
+                    Ok(()) => true,
+                    Err(p) => {
+                        result.push(p.error_at(at("spec")));
+                        false
+                    }
+                };
+            let url_ok = require(result, &at("backend_url"), &target.backend_url)
+                && match rules::https_url(&target.backend_url, false) {
+                    Ok(_) => true,
+                    Err(p) => {
+                        result.push(p.error_at(at("backend_url")));
+                        false
+                    }
+                };
+            // A placeholder URL gets only its placeholder finding, not a spec finding too.
+            if spec_ok && url_ok && super::placeholders::find(&target.backend_url).is_none() {
+                check_rendered(target, ctx, &at("spec"), result);
             }
         }
+    }
+}
+
+/// Renders the target's spec and checks it as the gateway will read it.
+fn check_rendered(
+    target: &TargetConfig,
+    ctx: &ValidationContext<'_>,
+    field: &str,
+    result: &mut ValidationResult,
+) {
+    match templates::render_spec(&target.spec, &target.backend_url, ctx.base_dir) {
+        Ok(text) => {
+            for problem in crate::openapi::check(&text, &target.spec, &target.backend_url) {
+                result.push(problem.error_at(field));
+            }
+        }
+        Err(message) => result.push(
+            Finding::error(
+                field,
+                format!("{}: the template does not render: {message}", target.spec),
+            )
+            .suggest("templates may use {{ backend_url }}, {{ backend_domain }} and {{BACKEND_DOMAIN}}"),
+        ),
     }
 }
 

@@ -53,12 +53,24 @@ pub struct Loaded {
     pub findings: ValidationResult,
     /// Fields whose value came from the environment or a flag.
     pub sources: BTreeMap<String, Source>,
+    /// Migrations applied in memory to an older file (see `config migrate`).
+    pub notices: Vec<String>,
 }
 
 /// Reads `path`, applies the environment's and then the flags' overrides, and builds the models.
 pub fn load(path: &Path, env: &dyn Environment, flags: &[Override]) -> Result<Loaded, LoadError> {
     let text = read(path)?;
     let mut document = parse(path, &text)?;
+    let notices = super::migrate::migrate_document(&mut document)
+        .into_iter()
+        .map(|n| {
+            format!(
+                "{}: {n}; run `sre-agent-deploy config migrate --config {}` to update the file",
+                path.display(),
+                path.display()
+            )
+        })
+        .collect();
     let schema = config_view();
     let mut findings = ValidationResult::new();
     unknown_keys(schema, schema.root(), &document, "", &mut findings);
@@ -93,6 +105,7 @@ pub fn load(path: &Path, env: &dyn Environment, flags: &[Override]) -> Result<Lo
         config,
         findings,
         sources,
+        notices,
     })
 }
 

@@ -11,6 +11,7 @@ mod deployment;
 pub mod environment;
 mod gateway;
 pub mod load;
+pub mod migrate;
 pub mod overrides;
 mod placeholders;
 pub mod schema;

@@ -8,7 +8,6 @@ use sha2::{Digest, Sha256};
 
 use super::store::hex;
 use crate::config::{Config, SecretRef};
-use crate::templates;
 use crate::validate::rules;
 
 /// The tag every taggable resource of a deployment carries.
@@ -89,6 +88,16 @@ impl Plan {
                     target: t.name.clone(),
                     message,
                 })?;
+                // Checked before upload, even when validation was not run (a resume from state).
+                if let Some(problem) = crate::openapi::check(&body, &t.spec, &t.backend_url)
+                    .into_iter()
+                    .next()
+                {
+                    return Err(PlanError {
+                        target: t.name.clone(),
+                        message: problem.to_string(),
+                    });
+                }
                 let key = if prefix.is_empty() {
                     format!("{}.yaml", t.name)
                 } else {
@@ -158,38 +167,7 @@ impl Plan {
     }
 }
 
-/// Renders a target's spec: a built-in template or a file, with `backend_url`, `backend_domain`
-/// and the original scripts' `BACKEND_DOMAIN`.
-pub fn render_spec(spec: &str, backend_url: &str, base_dir: &Path) -> Result<String, String> {
-    let source = match templates::builtin_spec(spec) {
-        Some(text) => text.to_string(),
-        None => {
-            std::fs::read_to_string(base_dir.join(spec)).map_err(|e| format!("cannot read {spec}: {e}"))?
-        }
-    };
-    let domain = url::Url::parse(backend_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_default();
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.render_str(
-        &source,
-        minijinja::context! {
-            backend_url => backend_url.trim_end_matches('/'),
-            backend_domain => domain.clone(),
-            BACKEND_DOMAIN => domain,
-        },
-    )
-    .map(|mut text| {
-        // The engine drops one trailing newline; keep the file's own ending.
-        if source.ends_with('\n') && !text.ends_with('\n') {
-            text.push('\n');
-        }
-        text
-    })
-    .map_err(|e| e.to_string())
-}
+pub use crate::templates::render_spec;
 
 /// Only the AgentCore service, acting for this account and region, may assume the role.
 fn trust_policy(partition: &str, account: &str, region: &str) -> String {

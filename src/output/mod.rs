@@ -1,6 +1,7 @@
 //! Result shapes the CLI prints. Each implements `Display` (for people) and `Serialize` (for
 //! `--output json`), so choosing the format is one `match`. No I/O here beyond formatting.
 
+pub mod diff;
 pub mod junit;
 
 use std::fmt;

@@ -5,6 +5,7 @@
 pub mod certs;
 pub mod chromium;
 pub mod emulator;
+pub mod original_layout;
 pub mod tls_servers;
 
 use std::path::{Path, PathBuf};

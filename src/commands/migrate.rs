@@ -1,0 +1,127 @@
+//! `config migrate`: rewrite a config file in the current format version. The old file is backed
+//! up first (`<file>.bak-<UTC timestamp>`), the change is a text edit that keeps comments, and the
+//! diff is printed. A current file is left untouched; a newer one is refused.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::write_out;
+use crate::cli::MigrateArgs;
+use crate::config::CONFIG_VERSION;
+use crate::config::load::{LoadError, MAX_CONFIG_BYTES};
+use crate::config::migrate::{declared_version, migrate_text};
+use crate::error::Error;
+use crate::exit::ExitStatus;
+use crate::files;
+use crate::output::diff::line_diff;
+
+pub fn run(args: &MigrateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let path = &args.config;
+    let text = read(path)?;
+    let document: serde_json::Value = serde_saphyr::from_str(&text).map_err(|e| {
+        Error::Load(LoadError::Syntax {
+            path: path.clone(),
+            line: 0,
+            column: 0,
+            message: e.to_string(),
+        })
+    })?;
+    let Some(version) = declared_version(&document) else {
+        return Err(Error::Load(LoadError::Syntax {
+            path: path.clone(),
+            line: 0,
+            column: 0,
+            message: "`version:` is not a whole number".into(),
+        }));
+    };
+    if version > CONFIG_VERSION {
+        return Err(Error::NewerConfig {
+            path: path.clone(),
+            version,
+        });
+    }
+    let Some(migrated) = migrate_text(&text, version) else {
+        write_out(
+            out,
+            &format!(
+                "{} is already version {CONFIG_VERSION}; nothing to do\n",
+                path.display()
+            ),
+        )?;
+        return Ok(ExitStatus::Success);
+    };
+    let diff = line_diff(&text, &migrated);
+    if args.dry_run {
+        write_out(
+            out,
+            &format!("{diff}\n(dry run: {} not changed)\n", path.display()),
+        )?;
+        return Ok(ExitStatus::Success);
+    }
+    let backup = backup_path(path);
+    std::fs::copy(path, &backup).map_err(|source| Error::Write {
+        path: backup.clone(),
+        source,
+    })?;
+    files::write_atomic(path, migrated.as_bytes())?;
+    write_out(
+        out,
+        &format!(
+            "{diff}\nmigrated {} from version {version} to {CONFIG_VERSION}; the old file is {}\n",
+            path.display(),
+            backup.display()
+        ),
+    )?;
+    Ok(ExitStatus::Success)
+}
+
+fn read(path: &Path) -> Result<String, Error> {
+    let error = |source| {
+        Error::Load(LoadError::Read {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    let size = std::fs::metadata(path).map_err(error)?.len();
+    if size > MAX_CONFIG_BYTES {
+        return Err(Error::Load(LoadError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+        }));
+    }
+    std::fs::read_to_string(path).map_err(error)
+}
+
+/// `<file>.bak-<YYYYMMDDTHHMMSSZ>`.
+pub fn backup_path(path: &Path) -> PathBuf {
+    let now = time::OffsetDateTime::now_utc();
+    let stamp = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".bak-{stamp}"));
+    PathBuf::from(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backups_carry_a_utc_stamp() {
+        let name = backup_path(Path::new("dir/config.yaml"))
+            .to_string_lossy()
+            .into_owned();
+        assert!(name.starts_with("dir/config.yaml.bak-"), "{name}");
+        assert!(
+            name.ends_with('Z') && name.len() == "dir/config.yaml.bak-".len() + 16,
+            "{name}"
+        );
+    }
+}
