@@ -8,7 +8,8 @@ use crate::exit::EXIT_CODES_HELP;
 
 const AFTER_HELP: &str = "\
 Modes:
-  sre-agent-deploy --non-interactive -c FILE   deploy (or bring up to date) the stack in FILE
+  sre-agent-deploy --non-interactive -c FILE   deploy (or bring up to date) the stack in FILE, then
+                                               verify it (--no-verify skips; exit 4 if it fails)
   sre-agent-deploy --validate-only -c FILE     check a config without creating anything (for CI)
   sre-agent-deploy --resume [--state-file F | --deployment-id ID]
                                                finish an interrupted or failed deployment
@@ -16,6 +17,9 @@ Modes:
                                                delete what a deployment created, nothing else
   sre-agent-deploy verify -c FILE [--offline]  prove a deployment works; reports in
                                                .sre-agent-deploy/reports/<id>/ (exit 4 on failure)
+  sre-agent-deploy import --from DIR           write a config from the original scripts' files
+  sre-agent-deploy preflight [-c FILE]         check the host the backends will run on
+  sre-agent-deploy config migrate -c FILE      rewrite an older config in the current version
   sre-agent-deploy init [--output FILE]        write a commented example config
   sre-agent-deploy                             interactive wizard (coming with a later release)
 

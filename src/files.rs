@@ -2,7 +2,7 @@
 //! Every file the tool writes goes through here, so a crash never leaves half a file.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 
@@ -35,6 +35,30 @@ pub fn write_new(path: &Path, contents: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Copies `path` to `<path>.bak-<UTC timestamp>` (with `.1`, `.2`, ... when that exists).
+pub fn back_up(path: &Path) -> Result<PathBuf, Error> {
+    let now = time::OffsetDateTime::now_utc();
+    let stamp = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    let base = format!("{}.bak-{stamp}", path.display());
+    let backup = std::iter::once(PathBuf::from(&base))
+        .chain((1..1000).map(|n| PathBuf::from(format!("{base}.{n}"))))
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| PathBuf::from(&base));
+    std::fs::copy(path, &backup).map_err(|source| Error::Write {
+        path: backup.clone(),
+        source,
+    })?;
+    Ok(backup)
+}
+
 fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile, Error> {
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -61,6 +85,26 @@ fn write_error(path: &Path, source: std::io::Error) -> Error {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn backups_carry_a_utc_stamp_and_never_overwrite() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("config.yaml");
+        std::fs::write(&file, "a").expect("write");
+        let first = back_up(&file).expect("backup");
+        let second = back_up(&file).expect("backup");
+        assert_ne!(first, second);
+        let name = first
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            name.starts_with("config.yaml.bak-") && name.ends_with('Z'),
+            "{name}"
+        );
+        assert_eq!(std::fs::read_to_string(&second).expect("read"), "a");
+    }
+
     use super::*;
 
     #[test]

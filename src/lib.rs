@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod output;
 pub mod preflight;
 pub mod templates;
+pub mod ui;
 pub mod validate;
 pub mod verify;
 

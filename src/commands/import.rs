@@ -69,7 +69,7 @@ pub fn run(args: &ImportArgs, env: &dyn Environment, out: &mut dyn Write) -> Res
     if !args.dry_run {
         if changed {
             if old.is_some() {
-                backup = Some(back_up(&args.output)?);
+                backup = Some(crate::files::back_up(&args.output)?);
             }
             write_atomic(&args.output, yaml.as_bytes())?;
         }
@@ -124,30 +124,6 @@ fn read_existing(path: &Path) -> Result<Option<String>, Error> {
         }
         .into()),
     }
-}
-
-/// Copies `path` to `<path>.bak-<UTC timestamp>` (with `.1`, `.2`, ... when that exists).
-fn back_up(path: &Path) -> Result<PathBuf, Error> {
-    let now = time::OffsetDateTime::now_utc();
-    let stamp = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
-    let base = format!("{}.bak-{stamp}", path.display());
-    let backup = std::iter::once(PathBuf::from(&base))
-        .chain((1..1000).map(|n| PathBuf::from(format!("{base}.{n}"))))
-        .find(|p| !p.exists())
-        .unwrap_or_else(|| PathBuf::from(&base));
-    std::fs::copy(path, &backup).map_err(|source| Error::Write {
-        path: backup.clone(),
-        source,
-    })?;
-    Ok(backup)
 }
 
 /// The normal validation of the result: the written file as a deploy would load it, or with

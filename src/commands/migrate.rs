@@ -3,7 +3,7 @@
 //! diff is printed. A current file is left untouched; a newer one is refused.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::write_out;
 use crate::cli::MigrateArgs;
@@ -58,11 +58,7 @@ pub fn run(args: &MigrateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error>
         )?;
         return Ok(ExitStatus::Success);
     }
-    let backup = backup_path(path);
-    std::fs::copy(path, &backup).map_err(|source| Error::Write {
-        path: backup.clone(),
-        source,
-    })?;
+    let backup = files::back_up(path)?;
     files::write_atomic(path, migrated.as_bytes())?;
     write_out(
         out,
@@ -90,38 +86,4 @@ fn read(path: &Path) -> Result<String, Error> {
         }));
     }
     std::fs::read_to_string(path).map_err(error)
-}
-
-/// `<file>.bak-<YYYYMMDDTHHMMSSZ>`.
-pub fn backup_path(path: &Path) -> PathBuf {
-    let now = time::OffsetDateTime::now_utc();
-    let stamp = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
-    let mut name = path.as_os_str().to_owned();
-    name.push(format!(".bak-{stamp}"));
-    PathBuf::from(name)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backups_carry_a_utc_stamp() {
-        let name = backup_path(Path::new("dir/config.yaml"))
-            .to_string_lossy()
-            .into_owned();
-        assert!(name.starts_with("dir/config.yaml.bak-"), "{name}");
-        assert!(
-            name.ends_with('Z') && name.len() == "dir/config.yaml.bak-".len() + 16,
-            "{name}"
-        );
-    }
 }
