@@ -11,15 +11,36 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
+/// Told the operation of each attempt (the dashboard's "current AWS operation").
+pub type OperationListener = Box<dyn Fn(&str) + Send + Sync>;
+
 /// What one step has sent so far.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct StepCalls {
     pub attempts: AtomicU32,
     /// The operation of the latest attempt, for progress displays.
     pub current: Mutex<Option<String>>,
+    listener: Option<OperationListener>,
+}
+
+impl std::fmt::Debug for StepCalls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StepCalls")
+            .field("attempts", &self.attempts)
+            .field("current", &self.current)
+            .finish_non_exhaustive()
+    }
 }
 
 impl StepCalls {
+    /// Counters that also tell `listener` each operation as it is sent.
+    pub fn watched(listener: OperationListener) -> Self {
+        Self {
+            listener: Some(listener),
+            ..Self::default()
+        }
+    }
+
     pub fn count(&self) -> u32 {
         self.attempts.load(Ordering::Relaxed)
     }
@@ -48,6 +69,9 @@ impl Intercept for CallCounter {
         let operation = cfg.load::<Metadata>().map(|m| m.name().to_string());
         let _ = STEP_CALLS.try_with(|calls| {
             calls.attempts.fetch_add(1, Ordering::Relaxed);
+            if let (Some(listener), Some(operation)) = (&calls.listener, &operation) {
+                listener(operation);
+            }
             if let Ok(mut current) = calls.current.lock() {
                 *current = operation;
             }

@@ -18,6 +18,7 @@ pub mod schema;
 mod secret;
 mod tls;
 mod verify;
+pub mod yaml;
 
 use std::path::Path;
 
@@ -34,6 +35,11 @@ pub use tls::TlsConfig;
 pub use verify::VerifyConfig;
 
 use crate::validate::{Finding, ValidationResult};
+
+/// Whether `text` is, or still holds, a template placeholder (`YOUR_...`, `REGION`, `<...>`).
+pub fn is_placeholder(text: &str) -> bool {
+    placeholders::find(text).is_some()
+}
 
 /// The config file format version this build writes and reads.
 pub const CONFIG_VERSION: u32 = 1;

@@ -95,7 +95,11 @@ async fn run_one(shared: Arc<Shared>, step: Step) -> (Step, StepOutcome, Result<
         shared: Arc::clone(&shared),
         step: id.clone(),
     };
-    let calls = Arc::new(StepCalls::default());
+    let watcher = Arc::clone(&shared);
+    let step_id = id.clone();
+    let calls = Arc::new(StepCalls::watched(Box::new(move |operation| {
+        watcher.progress.operation(&step_id, operation);
+    })));
     let begun = Instant::now();
     let result = STEP_CALLS.scope(Arc::clone(&calls), step.run(&cx)).await;
     let outcome = StepOutcome {
@@ -119,15 +123,9 @@ async fn run_one(shared: Arc<Shared>, step: Step) -> (Step, StepOutcome, Result<
         record.error.clone_from(&outcome.error);
         let _ = store.save();
     }
-    let summary = match &outcome.error {
-        None => format!(
-            "done in {:.2} s, {} AWS calls",
-            outcome.duration.as_secs_f64(),
-            outcome.calls
-        ),
-        Some(e) => format!("failed after {:.2} s: {e}", outcome.duration.as_secs_f64()),
-    };
-    shared.progress.line(&id, &summary);
+    shared
+        .progress
+        .step_finished(&id, outcome.duration, outcome.calls, outcome.error.as_deref());
     (step, outcome, result)
 }
 
@@ -138,5 +136,5 @@ async fn mark(shared: &Shared, id: &str, status: StepStatus, error: Option<Strin
     record.error = error;
     let _ = store.save();
     drop(store);
-    shared.progress.line(id, "started");
+    shared.progress.step_started(id);
 }

@@ -15,11 +15,9 @@ mod specs;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 pub use map::{BACKEND_ENV, CERT_STAND_IN, CONFIG_FILE, GATEWAY_ENV, KEY_STAND_IN};
 
-use crate::config::{AwsConfig, CognitoConfig, Config, GatewayConfig, TlsConfig, ValidationContext};
+use crate::config::{Config, ValidationContext};
 use crate::validate::Finding;
 
 /// Findings are listed in the order of the config file's sections.
@@ -152,41 +150,14 @@ fn placeholders(config: &Config, origins: &BTreeMap<String, String>, config_dir:
         .collect()
 }
 
-/// The config as YAML, sections in the file's usual order, after a header naming the schema
-/// (`schema_ref`) and the source folder.
+/// The config as YAML after a header naming the schema (`schema_ref`) and the source folder.
 pub fn render(config: &Config, from: &Path, schema_ref: &str) -> Result<String, ImportError> {
-    #[derive(Serialize)]
-    struct Ordered<'a> {
-        version: u32,
-        aws: &'a AwsConfig,
-        cognito: &'a CognitoConfig,
-        gateway: &'a GatewayConfig,
-        tls: &'a TlsConfig,
-    }
-    let body = serde_saphyr::to_string(&Ordered {
-        version: config.version,
-        aws: &config.aws,
-        cognito: &config.cognito,
-        gateway: &config.gateway,
-        tls: &config.tls,
-    })
-    .map_err(|e| ImportError::Render {
-        message: e.to_string(),
-    })?;
-    let mut text = format!(
+    let header = format!(
         "# yaml-language-server: $schema={schema_ref}\n#\n# imported from {} by sre-agent-deploy import\n\
          # Secrets are references (env:NAME): their values were not copied.\n",
         from.display()
     );
-    for (i, line) in body.lines().enumerate() {
-        // A blank line before each section after the first.
-        if i > 0 && !line.starts_with([' ', '-']) {
-            text.push('\n');
-        }
-        text.push_str(line);
-        text.push('\n');
-    }
-    Ok(text)
+    crate::config::yaml::to_yaml(config, &header).map_err(|message| ImportError::Render { message })
 }
 
 #[cfg(test)]
