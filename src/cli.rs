@@ -21,7 +21,12 @@ Modes:
   sre-agent-deploy preflight [-c FILE]         check the host the backends will run on
   sre-agent-deploy config migrate -c FILE      rewrite an older config in the current version
   sre-agent-deploy init [--output FILE]        write a commented example config
-  sre-agent-deploy                             interactive wizard (coming with a later release)
+  sre-agent-deploy [-c FILE]                   the interactive wizard (on a terminal): prompts
+                                               with defaults from FILE, the environment and the
+                                               account; saves FILE (backup kept); review screen;
+                                               live dashboard; verification report. Without a
+                                               terminal it behaves like --non-interactive.
+  sre-agent-deploy --resume (on a terminal)    the dashboard, from the first unfinished step
 
 AWS access uses the standard credential chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO, instance
 roles...) and the standard endpoint override AWS_ENDPOINT_URL (for a local emulator).
@@ -213,7 +218,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE", requires = "validate_only")]
     pub junit: Option<PathBuf>,
 
-    /// Never prompt; fail on missing values instead.
+    /// Never prompt or open full-screen views; plain timestamped progress lines; a missing value
+    /// is an error naming its field. Implied when standard input is not a terminal.
     #[arg(long)]
     pub non_interactive: bool,
     /// Finish an interrupted deployment from its state file.
@@ -229,6 +235,18 @@ pub struct RunArgs {
     /// With --cleanup: list what would be deleted, delete nothing.
     #[arg(long, requires = "cleanup")]
     pub dry_run: bool,
+}
+
+impl RunArgs {
+    /// Whether the run shows the full-screen screens: standard input and error are a terminal,
+    /// the output is text, and `--non-interactive` is not given.
+    pub fn wants_screens(&self) -> bool {
+        use std::io::IsTerminal;
+        !self.non_interactive
+            && self.common.output == OutputFormat::Text
+            && std::io::stdin().is_terminal()
+            && std::io::stderr().is_terminal()
+    }
 }
 
 #[cfg(test)]

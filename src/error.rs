@@ -21,8 +21,6 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("{mode} is not available yet in this version of sre-agent-deploy")]
-    NotAvailable { mode: &'static str },
     #[error(transparent)]
     State(#[from] crate::deploy::store::StateError),
     #[error("{error}")]
@@ -42,6 +40,9 @@ pub enum Error {
     NeedsConfirmation { what: String },
     #[error("{what} was not confirmed; nothing was changed")]
     Declined { what: String },
+    /// The operator stopped an interactive step (Ctrl-C or Esc at a prompt).
+    #[error("{what}")]
+    Stopped { what: String, next: String },
     #[error(transparent)]
     Import(#[from] crate::import::ImportError),
     #[error(
@@ -69,9 +70,6 @@ impl Error {
             Self::Load(LoadError::Override(o)) => o.suggestion.clone(),
             Self::AlreadyExists { .. } => Some("pass --force to overwrite it, or choose another --output".into()),
             Self::Write { .. } => Some("check that the folder exists and is writable".into()),
-            Self::NotAvailable { .. } => Some(
-                "use `sre-agent-deploy --non-interactive --config config.yaml` to deploy, or --validate-only to check a config".into(),
-            ),
             Self::State(e) => e.suggestion(),
             Self::Deploy { error, resume } => {
                 let fix = error.suggestion().map(|s| format!("{s}\n  ")).unwrap_or_default();
@@ -81,6 +79,7 @@ impl Error {
             Self::ConfigChanged { .. } => Some("review the change, then run again with --yes to apply it".into()),
             Self::NeedsConfirmation { .. } => Some("pass --yes to confirm".into()),
             Self::Declined { .. } => None,
+            Self::Stopped { next, .. } => Some(next.clone()),
             Self::Import(e) => e.suggestion(),
             Self::NewerConfig { .. } => {
                 Some("this file was written by a newer sre-agent-deploy: upgrade the tool".into())
@@ -95,6 +94,7 @@ impl Error {
             {
                 ExitStatus::Interrupted
             }
+            Self::Stopped { .. } => ExitStatus::Interrupted,
             Self::Deploy { .. } | Self::Aws { .. } => ExitStatus::Failed,
             _ => ExitStatus::Usage,
         }

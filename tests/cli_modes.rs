@@ -1,4 +1,4 @@
-//! `init`, `schema`, `--help` and the modes that later releases bring.
+//! `init`, `schema`, `--help`, usage errors, and the runs that stop before creating anything.
 #![allow(clippy::disallowed_methods)]
 
 mod support;
@@ -171,4 +171,24 @@ fn demo_config_is_valid() {
         .filter(|f| !f.starts_with("host."))
         .collect();
     assert_eq!(fields, Vec::<String>::new());
+}
+
+#[test]
+fn without_a_terminal_a_missing_value_names_its_field_variable_and_flag() {
+    // Standard input is not a terminal here (as in CI): no prompt, the same checks as
+    // --validate-only, and each missing value says every place it can come from.
+    let fixture = Fixture::with_config("version: 1\n");
+    let output = fixture.cmd().args(["-c", "config.yaml"]).output().expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("error[aws.region]: aws.region is required")
+            && stdout.contains("SRE_AGENT_DEPLOY_AWS_REGION or AWS_REGION, or pass --region VALUE"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("SRE_AGENT_DEPLOY_GATEWAY_S3_BUCKET, or pass --set gateway.s3_bucket=VALUE"),
+        "{stdout}"
+    );
+    assert!(!fixture.path(".sre-agent-deploy").exists(), "nothing was started");
 }

@@ -8,33 +8,8 @@
 mod support;
 
 use support::emulator::Emulator;
-use support::tls_servers::{self, Identity, Options, Server};
+use support::tls_servers::Backends;
 use support::{Fixture, json_output};
-
-/// Loopback TLS backends presenting the fixture's certificate, on a runtime that outlives them.
-struct Backends {
-    servers: Vec<Server>,
-    _rt: tokio::runtime::Runtime,
-}
-
-fn backends(fixture: &Fixture, n: usize, status: u16) -> Backends {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let chain = std::fs::read_to_string(fixture.path("fullchain.pem")).expect("chain");
-    let key = std::fs::read_to_string(fixture.path("privkey.pem")).expect("key");
-    let identity = Identity::from_pem(&chain, &key).expect("identity");
-    let options = Options {
-        status,
-        ..Options::default()
-    };
-    let servers = rt
-        .block_on(tls_servers::start_many(n, &identity, &options))
-        .expect("servers");
-    Backends { servers, _rt: rt }
-}
 
 /// A config whose two backends are the loopback servers and whose token and MCP URLs are the
 /// emulator's.
@@ -115,7 +90,7 @@ fn failing(report: &serde_json::Value) -> Vec<(String, String)> {
 fn a_deploy_ends_with_a_passing_verification_and_four_reports() {
     let emu = Emulator::start().expect("emulator");
     let f = Fixture::new();
-    let servers = backends(&f, 2, 200);
+    let servers = Backends::serve(f.dir.path(), 2, 200);
     f.write("config.yaml", &config("a", &emu, &servers));
     let output = tool(&f, &emu)
         .args(["--non-interactive", "-c", "config.yaml", "--output", "json"])
@@ -193,7 +168,7 @@ fn a_deploy_ends_with_a_passing_verification_and_four_reports() {
 fn verify_lists_the_tools_of_a_missing_target_and_an_open_gateway_fails() {
     let emu = Emulator::start().expect("emulator");
     let f = Fixture::new();
-    let servers = backends(&f, 2, 200);
+    let servers = Backends::serve(f.dir.path(), 2, 200);
     f.write("config.yaml", &config("b", &emu, &servers));
     tool(&f, &emu)
         .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])
@@ -279,7 +254,7 @@ fn verify_lists_the_tools_of_a_missing_target_and_an_open_gateway_fails() {
 fn verify_offline_needs_no_network_and_an_unhealthy_backend_names_its_layer() {
     let emu = Emulator::start().expect("emulator");
     let f = Fixture::new();
-    let servers = backends(&f, 2, 503);
+    let servers = Backends::serve(f.dir.path(), 2, 503);
     f.write("config.yaml", &config("c", &emu, &servers));
     // Offline: only the files, which are fine; no deployment is needed.
     let output = tool(&f, &emu)

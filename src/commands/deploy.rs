@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::validate::flag_overrides;
 use super::write_out;
@@ -23,19 +24,28 @@ pub fn deploy(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Res
     let Some(config) = checked(&loaded, args, env, out)? else {
         return Ok(ExitStatus::Invalid);
     };
-    let config_path = absolute(&args.common.config);
+    let mut store = open_store(&config, &loaded.base_dir, &args.common.config)?;
+    apply_config_change(&mut store, &config, args.yes)?;
+    execute(store, &config, &loaded.base_dir, env, args, out)
+}
+
+/// Opens (locked) or creates the state of the config's deployment: the configured id, else the
+/// id of an earlier run of the same file, else a new one.
+pub(super) fn open_store(config: &Config, base_dir: &Path, config_file: &Path) -> Result<StateStore, Error> {
+    let config_path = absolute(config_file);
     let deployment_id = config
         .deployment
         .deployment_id
         .clone()
         .or_else(|| earlier_deployment(&config_path))
         .unwrap_or_else(ids::generate);
-    let state_path = config.deployment.state_file.as_ref().map_or_else(
-        || store::default_path(&deployment_id),
-        |p| loaded.base_dir.join(p),
-    );
-    let mut store = StateStore::open_or_create(&state_path, || {
-        store::new_state(&deployment_id, Some(config_path.clone()), &config)
+    let state_path = config
+        .deployment
+        .state_file
+        .as_ref()
+        .map_or_else(|| store::default_path(&deployment_id), |p| base_dir.join(p));
+    let store = StateStore::open_or_create(&state_path, || {
+        store::new_state(&deployment_id, Some(config_path.clone()), config)
     })?;
     if store.state.deployment_id != deployment_id {
         return Err(Error::State(StateError::Corrupt {
@@ -46,8 +56,7 @@ pub fn deploy(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Res
             ),
         }));
     }
-    apply_config_change(&mut store, &config, args.yes)?;
-    execute(store, &config, &loaded.base_dir, env, args, out)
+    Ok(store)
 }
 
 /// `--resume`: continue the deployment a state file records.
@@ -115,18 +124,33 @@ fn earlier_deployment(config_path: &str) -> Option<String> {
     store::read(&path).ok().map(|s: State| s.deployment_id)
 }
 
-/// Stops when the config changed since the state was written, unless `--yes` accepts it.
-fn apply_config_change(store: &mut StateStore, config: &Config, yes: bool) -> Result<(), Error> {
+/// The field-by-field change since the deployment last ran, when it ran and the config changed.
+pub(super) fn config_change(store: &StateStore, config: &Config) -> Option<String> {
+    (store.state.config_digest != store::config_digest(config) && !store.state.steps.is_empty())
+        .then(|| config_diff(&store.state.config, config))
+}
+
+/// Records `config` as the deployment's config (the run applies it).
+pub(super) fn accept_config(store: &mut StateStore, config: &Config) -> Result<(), Error> {
     let digest = store::config_digest(config);
-    if store.state.config_digest == digest {
-        return Ok(());
-    }
-    if store.state.steps.is_empty() {
+    if store.state.config_digest != digest {
         store.state.config = config.clone();
         store.state.config_digest = digest;
-        return Ok(());
+        store.save()?;
     }
-    let diff = config_diff(&store.state.config, config);
+    Ok(())
+}
+
+/// Stops when the config changed since the state was written, unless `--yes` accepts it.
+fn apply_config_change(store: &mut StateStore, config: &Config, yes: bool) -> Result<(), Error> {
+    let Some(diff) = config_change(store, config) else {
+        let digest = store::config_digest(config);
+        if store.state.config_digest != digest {
+            store.state.config = config.clone();
+            store.state.config_digest = digest;
+        }
+        return Ok(());
+    };
     if !yes {
         return Err(Error::ConfigChanged {
             deployment_id: store.state.deployment_id.clone(),
@@ -141,10 +165,7 @@ fn apply_config_change(store: &mut StateStore, config: &Config, yes: bool) -> Re
          gateway's role and authorizer follow the new config; an existing target keeps its first \
          settings (cleanup and deploy again to change a target)",
     );
-    store.state.config = config.clone();
-    store.state.config_digest = digest;
-    store.save()?;
-    Ok(())
+    accept_config(store, config)
 }
 
 /// Field-by-field differences between two configs (`  aws.region: us-east-1 -> us-west-2`).
@@ -210,13 +231,60 @@ fn execute(
     args: &RunArgs,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
+    if args.wants_screens() {
+        return super::wizard::run_on_screen(store, config, base_dir, env, args, out);
+    }
+    let runtime = super::runtime()?;
+    let (stop, cancel) = tokio::sync::watch::channel(false);
+    let ran = run_deployment(
+        &runtime,
+        store,
+        config,
+        base_dir,
+        env,
+        Progress::stderr(),
+        Arc::new(stop),
+        cancel,
+    );
+    let verified = match (&ran.error, args.no_verify) {
+        (None, false) => Some(verify_after(
+            &runtime,
+            &ran.report,
+            config,
+            base_dir,
+            env,
+            args,
+            &Progress::stderr(),
+        )?),
+        _ => None,
+    };
+    finish(ran, verified.as_ref(), args, out)
+}
+
+/// How a run went: its report, and why it stopped early, with the command that resumes it.
+pub(super) struct Ran {
+    pub report: run::Report,
+    pub error: Option<crate::deploy::error::DeployError>,
+    pub resume: String,
+}
+
+/// Runs the step graph; Ctrl-C (SIGINT) or `stop` stops it safely.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn run_deployment(
+    runtime: &tokio::runtime::Runtime,
+    store: StateStore,
+    config: &Config,
+    base_dir: &Path,
+    env: &dyn Environment,
+    progress: Progress,
+    stop: Arc<tokio::sync::watch::Sender<bool>>,
+    cancel: tokio::sync::watch::Receiver<bool>,
+) -> Ran {
     let resume = format!(
         "sre-agent-deploy --resume --state-file {}",
         store.path().display()
     );
-    let runtime = super::runtime()?;
     let outcome = runtime.block_on(async {
-        let (stop, cancel) = tokio::sync::watch::channel(false);
         let watcher = tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
                 let _ = stop.send(true);
@@ -227,15 +295,19 @@ fn execute(
             base_dir,
             store,
             env,
-            progress: Progress::stderr(),
+            progress,
             cancel,
         })
         .await;
         watcher.abort();
         outcome
     });
-    let (report, error) = match outcome {
-        Ok(report) => (report, None),
+    match outcome {
+        Ok(report) => Ran {
+            report,
+            error: None,
+            resume,
+        },
         Err(failure) => {
             let mut report = failure.report;
             report.error = Some(crate::deploy::run::RunError {
@@ -243,17 +315,31 @@ fn execute(
                 suggestion: failure.error.suggestion(),
                 resume: resume.clone(),
             });
-            (report, Some(failure.error))
+            Ran {
+                report,
+                error: Some(failure.error),
+                resume,
+            }
         }
-    };
-    let verified = match (&error, args.no_verify) {
-        (None, false) => Some(verify_after(&runtime, &report, config, base_dir, env, args)?),
-        _ => None,
-    };
+    }
+}
+
+/// Prints the run's report (and the verification's) and returns the exit status or the error.
+pub(super) fn finish(
+    ran: Ran,
+    verified: Option<&super::verify::Verified>,
+    args: &RunArgs,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
+    let Ran {
+        report,
+        error,
+        resume,
+    } = ran;
     let text = match args.common.output {
         OutputFormat::Text => {
             let mut text = report.to_string();
-            if let Some(v) = &verified {
+            if let Some(v) = verified {
                 text.push('\n');
                 text.push_str(&v.text());
             }
@@ -261,7 +347,7 @@ fn execute(
         }
         OutputFormat::Json => {
             let mut value = serde_json::to_value(&report).unwrap_or_default();
-            if let (Some(v), Some(map)) = (&verified, value.as_object_mut()) {
+            if let (Some(v), Some(map)) = (verified, value.as_object_mut()) {
                 map.insert(
                     "verification".into(),
                     serde_json::to_value(&v.report).unwrap_or_default(),
@@ -285,16 +371,16 @@ fn execute(
 }
 
 /// The verification that ends a successful deploy or resume.
-fn verify_after(
+pub(super) fn verify_after(
     runtime: &tokio::runtime::Runtime,
     report: &run::Report,
     config: &Config,
     base_dir: &Path,
     env: &dyn Environment,
     args: &RunArgs,
+    progress: &Progress,
 ) -> Result<super::verify::Verified, Error> {
     let state = store::read(&report.state_file).ok();
-    let progress = Progress::stderr();
     progress.line("verify", "verifying the deployment (--no-verify skips this)");
     runtime.block_on(super::verify::verify(
         super::verify::Job {
@@ -310,7 +396,7 @@ fn verify_after(
                 args.common.config.display()
             ),
         },
-        &progress,
+        progress,
     ))
 }
 

@@ -9,8 +9,9 @@ pub mod migrate;
 pub mod preflight;
 pub mod validate;
 pub mod verify;
+pub mod wizard;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use crate::cli::{Cli, Command};
 use crate::config::Environment;
@@ -33,12 +34,8 @@ pub fn dispatch(cli: &Cli, env: &dyn Environment, out: &mut dyn Write) -> Result
         None if cli.run.validate_only => validate::run(&cli.run, env, out),
         None if cli.run.resume => deploy::resume(&cli.run, env, out),
         None if cli.run.cleanup => cleanup::run(&cli.run, env, out),
-        None if cli.run.non_interactive || !std::io::stdin().is_terminal() => {
-            deploy::deploy(&cli.run, env, out)
-        }
-        None => Err(Error::NotAvailable {
-            mode: "the interactive wizard",
-        }),
+        None if cli.run.wants_screens() => wizard::run(&cli.run, env, out),
+        None => deploy::deploy(&cli.run, env, out),
     }
 }
 

@@ -60,7 +60,26 @@ pub struct Loaded {
 /// Reads `path`, applies the environment's and then the flags' overrides, and builds the models.
 pub fn load(path: &Path, env: &dyn Environment, flags: &[Override]) -> Result<Loaded, LoadError> {
     let text = read(path)?;
-    let mut document = parse(path, &text)?;
+    load_text(path, &text, env, flags)
+}
+
+/// Like [`load`], but a file that does not exist yet is an empty config of the current version
+/// (the wizard starts from it, with the environment's and flags' values already in).
+pub fn load_or_new(path: &Path, env: &dyn Environment, flags: &[Override]) -> Result<Loaded, LoadError> {
+    if path.exists() {
+        load(path, env, flags)
+    } else {
+        load_text(path, &format!("version: {}\n", super::CONFIG_VERSION), env, flags)
+    }
+}
+
+fn load_text(
+    path: &Path,
+    text: &str,
+    env: &dyn Environment,
+    flags: &[Override],
+) -> Result<Loaded, LoadError> {
+    let mut document = parse(path, text)?;
     let notices = super::migrate::migrate_document(&mut document)
         .into_iter()
         .map(|n| {

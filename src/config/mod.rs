@@ -144,14 +144,29 @@ impl Config {
     }
 }
 
+/// Every place a required field can come from: the file, the variables, a flag.
+fn required_fix(field: &str) -> String {
+    let mut vars = vec![overrides::env_name(field)];
+    vars.extend(
+        overrides::LEGACY_ENV
+            .iter()
+            .filter(|(_, f)| *f == field)
+            .map(|(name, _)| (*name).to_string()),
+    );
+    let flag = match field {
+        "aws.region" => "--region VALUE".to_string(),
+        _ => format!("--set {field}=VALUE"),
+    };
+    format!(
+        "set {field} in the config file (see `sre-agent-deploy init`), or the environment variable {}, or pass {flag}",
+        vars.join(" or ")
+    )
+}
+
 /// Pushes a "required" error when `value` is empty; returns whether it is present.
 fn require(result: &mut ValidationResult, field: &str, value: &str) -> bool {
     if value.trim().is_empty() {
-        result.push(
-            Finding::error(field, format!("{field} is required")).suggest(format!(
-                "set {field} in the config file (see `sre-agent-deploy init`)"
-            )),
-        );
+        result.push(Finding::error(field, format!("{field} is required")).suggest(required_fix(field)));
         false
     } else {
         true

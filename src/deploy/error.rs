@@ -45,6 +45,21 @@ pub enum DeployError {
 }
 
 impl DeployError {
+    /// Where the error happened, outermost first (`step cognito-pool`, `resource user pool x`).
+    pub fn context(&self) -> Vec<String> {
+        match self {
+            Self::Aws { step, resource, .. }
+            | Self::Failed { step, resource, .. }
+            | Self::Timeout { step, resource, .. }
+            | Self::Conflict { step, resource, .. } => {
+                vec![format!("running step {step}"), format!("working on {resource}")]
+            }
+            Self::Secret { field, .. } => vec![format!("resolving the secret of {field}")],
+            Self::State(_) => vec!["writing the state file".into()],
+            Self::Interrupted => vec!["stopping on request (the steps in flight were recorded)".into()],
+        }
+    }
+
     pub fn suggestion(&self) -> Option<String> {
         match self {
             Self::Aws { error, .. } => Some(error.suggestion()),

@@ -48,6 +48,8 @@ pub struct Plan {
     pub provider_name: String,
     pub api_key: Option<SecretRef>,
     pub gateway_name: String,
+    /// The name the backends' certificate must carry (used as it is, never changed).
+    pub tls_domain: String,
     pub tags: BTreeMap<String, String>,
 }
 
@@ -142,6 +144,7 @@ impl Plan {
             provider_name,
             api_key: config.gateway.api_key.clone(),
             gateway_name: config.gateway.gateway_name.clone(),
+            tls_domain: config.tls.domain_name.clone(),
             tags: BTreeMap::from([(DEPLOYMENT_TAG.to_string(), deployment_id.to_string())]),
         })
     }

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::screens::{Action, ReviewItem, ReviewView, StepStatus, StepView};
+use super::wizard::Section;
 use crate::deploy::plan::Plan;
 use crate::deploy::state::{self, LedgerStatus, ResourceKind, State};
 use crate::deploy::steps::Step;
@@ -37,9 +38,10 @@ pub fn review(
         }
     };
     let mut items = Vec::new();
+    // Items are grouped by the wizard section that sets them, the rows the review goes back to.
     let mut add = |step: &str, kind: ResourceKind, name: &str, action: Action| {
         items.push(ReviewItem {
-            step: step.into(),
+            step: section_of(step),
             kind: kind.label().into(),
             name: name.into(),
             action,
@@ -159,6 +161,12 @@ pub fn review(
             pick(ResourceKind::GatewayTarget, &spec.target, false),
         );
     }
+    items.push(ReviewItem {
+        step: section_of("tls"),
+        kind: "TLS certificate".into(),
+        name: plan.tls_domain.clone(),
+        action: Action::Leave,
+    });
     // What an earlier run of this deployment made that the plan no longer names: left alone.
     if let Some(state) = state {
         let planned: BTreeSet<(ResourceKind, String)> = items_keys(&items);
@@ -166,7 +174,7 @@ pub fn review(
             let label_key = (entry.kind, entry.name.clone());
             if !planned.contains(&label_key) && entry.kind == ResourceKind::GatewayTarget {
                 items.push(ReviewItem {
-                    step: "gateway".into(),
+                    step: section_of("gateway"),
                     kind: entry.kind.label().into(),
                     name: entry.name.clone(),
                     action: Action::Leave,
@@ -181,6 +189,13 @@ pub fn review(
         items,
         warnings,
     }
+}
+
+/// The wizard section (lower case) of a plan step.
+fn section_of(step: &str) -> String {
+    Section::of(step)
+        .map_or("other", Section::title)
+        .to_ascii_lowercase()
 }
 
 fn items_keys(items: &[ReviewItem]) -> BTreeSet<(ResourceKind, String)> {
@@ -233,12 +248,11 @@ mod tests {
         let plan = plan();
         let view = review(&plan, None, Existing::default(), Vec::new());
         assert_eq!(view.count(Action::Reuse), 0);
-        assert_eq!(view.count(Action::Leave), 0);
-        assert_eq!(view.count(Action::Create), view.items.len());
-        assert_eq!(
-            view.items.len(),
-            2 + 1 + 1 + 1 + 1 + 1 + plan.specs.len() * 2 + 1 + 1
-        );
+        // The certificate is used as it is; everything else is created.
+        assert_eq!(view.count(Action::Leave), 1);
+        assert_eq!(view.count(Action::Create), view.items.len() - 1);
+        assert_eq!(view.items.len(), 10 + plan.specs.len() * 2);
+        assert_eq!(view.sections(), ["aws", "cognito", "gateway", "tls"]);
         let roles = vec![plan.role_name.clone()];
         let buckets = vec![plan.bucket.clone()];
         let view = review(

@@ -5,7 +5,7 @@
 //! Input is polled on the loop's own thread, so no reader is left behind to steal keys from the
 //! prompts when the wizard goes back to a section.
 
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -29,7 +29,8 @@ impl Drop for Restore {
 pub struct Feeds<'a> {
     /// The run's progress (steps, operations, log lines).
     pub progress: &'a Receiver<ProgressEvent>,
-    /// Screen events from the caller: the run's end (report or failure).
+    /// Screen events from the caller: the run's end (report or failure). Dropping the sender
+    /// closes the screens.
     pub screen: &'a Receiver<Event>,
 }
 
@@ -53,8 +54,15 @@ pub fn run(
                 app.handle(e);
             }
         }
-        for e in feeds.screen.try_iter() {
-            app.handle(e);
+        loop {
+            match feeds.screen.try_recv() {
+                Ok(e) => {
+                    app.handle(e);
+                }
+                Err(TryRecvError::Empty) => break,
+                // The caller closed the screens (a stopped run, or one without a report).
+                Err(TryRecvError::Disconnected) => return Ok(()),
+            }
         }
         let now = Instant::now();
         app.handle(Event::Tick(now - last));

@@ -2,11 +2,13 @@
 //! that runs the built binary with a clean environment.
 #![allow(dead_code, clippy::disallowed_methods)]
 
+pub mod apt;
 pub mod certs;
 pub mod chromium;
 pub mod emulator;
 pub mod original_layout;
 pub mod tls_servers;
+pub mod tmux;
 
 use std::path::{Path, PathBuf};
 

@@ -263,3 +263,29 @@ pub fn closed_port() -> std::io::Result<u16> {
     drop(listener);
     Ok(port)
 }
+
+/// Loopback TLS backends presenting the certificate in `dir` (`fullchain.pem`, `privkey.pem`),
+/// each answering `status`, on a runtime that lives as long as they do.
+pub struct Backends {
+    pub servers: Vec<Server>,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Backends {
+    pub fn serve(dir: &std::path::Path, n: usize, status: u16) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let chain = std::fs::read_to_string(dir.join("fullchain.pem")).expect("chain");
+        let key = std::fs::read_to_string(dir.join("privkey.pem")).expect("key");
+        let identity = Identity::from_pem(&chain, &key).expect("identity");
+        let options = Options {
+            status,
+            ..Options::default()
+        };
+        let servers = rt.block_on(start_many(n, &identity, &options)).expect("servers");
+        Self { servers, _rt: rt }
+    }
+}

@@ -2,6 +2,8 @@
 //! implementation on inquire. Tests answer through a scripted `Ask`; the pseudo-terminal test
 //! drives the real one.
 
+use std::io::Write;
+
 use inquire::validator::Validation;
 use secrecy::SecretString;
 
@@ -126,6 +128,8 @@ impl Ask for Terminal {
     }
 
     fn say(&mut self, text: &str) {
-        eprintln!("{text}");
+        // Prompts are on standard error too; standard output stays for the final report.
+        let mut err = std::io::stderr();
+        let _ = writeln!(err, "{text}");
     }
 }

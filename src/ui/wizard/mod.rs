@@ -28,22 +28,24 @@ pub fn welcome(account: Option<&str>, region: &str, config_path: &Path, exists: 
         || "(unknown: the credentials could not be checked)".to_string(),
         str::to_string,
     );
+    let saved = if exists {
+        "its values are the defaults; a backup is kept"
+    } else {
+        "a new file"
+    };
     format!(
         "sre-agent-deploy: deploy the SRE agent's gateway\n\n\
-         This wizard sets up, in account {account}, region {region}:\n\
+         In account {account}, region {region}, this wizard sets up:\n\
          \x20 - an IAM role for the gateway (least privilege),\n\
-         \x20 - Cognito JWT auth (user pool, domain, resource server, app client),\n\
-         \x20 - an S3 bucket with the backends' OpenAPI specs and an API key credential provider,\n\
+         \x20 - Cognito JWT auth: user pool, domain, resource server, app client,\n\
+         \x20 - an S3 bucket with the backends' OpenAPI specs,\n\
+         \x20 - an API key credential provider for the backends,\n\
          \x20 - an AgentCore gateway (MCP) with one target per backend,\n\
-         then verifies TLS, tokens, the tools and that bad tokens are refused.\n\n\
-         Nothing is created before you confirm the plan on the review screen; Ctrl-C or Esc at a\n\
-         prompt stops here. Your answers are saved to {} ({}).\n",
+         then checks TLS, tokens and tools, and that bad tokens are refused.\n\n\
+         Nothing is created before you confirm the plan on the review screen.\n\
+         Ctrl-C or Esc at a prompt stops here, with nothing changed.\n\
+         Answers are saved to {} ({saved}).\n",
         config_path.display(),
-        if exists {
-            "its current values are the defaults; a backup is kept"
-        } else {
-            "a new file"
-        }
     )
 }
 

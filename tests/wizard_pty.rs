@@ -1,0 +1,298 @@
+//! The interactive wizard in a real pseudo-terminal (tmux): the prompts are answered by typing,
+//! a wrong answer is refused inline, the review is confirmed, the deploy runs against the
+//! loopback emulator, and the run ends on the verification report screen. Then the saved config,
+//! its backup and the state file are checked, and the terminal is back to normal.
+#![allow(clippy::disallowed_methods)]
+
+mod support;
+
+use std::time::Duration;
+
+use support::Fixture;
+use support::emulator::Emulator;
+use support::tls_servers::Backends;
+use support::tmux::Terminal;
+
+const PROMPT: Duration = Duration::from_mins(1);
+
+/// What the operator starts from: only how to reach the loopback backends and the emulator's
+/// token and MCP endpoints (a real deployment needs none of this).
+fn starting_config(emu: &Emulator) -> String {
+    format!(
+        "version: 1\nverify:\n  resolve: [\"backend.sre-agent.internal:127.0.0.1\"]\n  token_url: {}\n  mcp_url: {}\n",
+        emu.token_url(),
+        emu.mcp_url()
+    )
+}
+
+#[test]
+fn the_wizard_answers_prompts_deploys_and_shows_the_report() {
+    let emu = Emulator::start().expect("emulator");
+    let f = Fixture::new();
+    let backends = Backends::serve(f.dir.path(), 4, 200);
+    let start = starting_config(&emu);
+    f.write("config.yaml", &start);
+    let mut env = emu.env();
+    env.push(("BACKEND_API_KEY", "pty-backend-key-value".into()));
+    env.push(("HOME", f.dir.path().display().to_string()));
+    env.push(("NO_COLOR", "1".into()));
+    let tool = assert_cmd::cargo::cargo_bin("sre-agent-deploy");
+    let term = Terminal::start(f.dir.path(), &tool, &["--config", "config.yaml"], &env, (100, 32));
+
+    let welcome = term.wait_for("AWS region", PROMPT);
+    assert!(
+        welcome.contains("account 123456789012, region us-east-1"),
+        "{welcome}"
+    );
+    assert!(
+        welcome.contains("Nothing is created before you confirm"),
+        "{welcome}"
+    );
+    term.press(&["Enter"]); // region: from AWS_REGION
+    term.wait_for("AWS account id (123456789012)", PROMPT);
+    term.press(&["Enter"]); // account: discovered from the credentials
+    term.wait_for("IAM role the gateway runs with", PROMPT);
+    term.type_line("SreWizardRole");
+    term.wait_for("Cognito domain prefix", PROMPT);
+    term.type_line("sre-wizard");
+    term.wait_for("Resource server id", PROMPT);
+    term.press(&["Enter"]);
+    term.wait_for("Scopes", PROMPT);
+    term.press(&["Enter"]);
+    term.wait_for("Gateway name", PROMPT);
+    term.type_line("sre-wizard-gw");
+    term.wait_for("S3 bucket for the OpenAPI specs", PROMPT);
+    term.type_line("sre-wizard-specs");
+    term.wait_for("Key prefix", PROMPT);
+    term.press(&["Enter"]);
+    let secret = term.wait_for("where does it come from?", PROMPT);
+    assert!(secret.contains("keep env:BACKEND_API_KEY"), "{secret}");
+    term.press(&["Enter"]);
+    term.wait_for("DNS name the backends are served on", PROMPT);
+    term.type_line("backend.sre-agent.internal");
+    for (i, server) in backends.servers.iter().enumerate() {
+        term.wait_for(
+            &format!(
+                "Backend URL of {}",
+                ["k8s-api", "logs-api", "metrics-api", "runbooks-api"][i]
+            ),
+            PROMPT,
+        );
+        term.type_line(&format!("https://backend.sre-agent.internal:{}", server.port()));
+    }
+    term.wait_for("Domain name the certificate names", PROMPT);
+    term.press(&["Enter"]);
+    term.wait_for("Certificate chain", PROMPT);
+    // A wrong path is refused where it was typed, with the validator's message and fix.
+    term.type_line("missing.pem");
+    let refused = term.wait_for("cannot read", PROMPT);
+    assert!(refused.contains("fix: check the path"), "{refused}");
+    term.press(&["BSpace"; 11]);
+    term.type_line("fullchain.pem");
+    term.wait_for("Private key", PROMPT);
+    term.type_line("privkey.pem");
+    term.wait_for("CA bundle", PROMPT);
+    term.type_line("ca.pem");
+
+    let review = term.wait_for("Review the plan", PROMPT);
+    assert!(review.contains("SreWizardRole"), "{review}");
+    assert!(review.contains("sre-wizard-specs"), "{review}");
+    assert!(review.contains("create"), "{review}");
+    // Back to the TLS section (the row above Deploy): only its questions come again, with the
+    // answers as defaults; then the review is shown again.
+    term.press(&["Up", "Enter"]);
+    term.wait_for(
+        "Domain name the certificate names (backend.sre-agent.internal)",
+        PROMPT,
+    );
+    term.press(&["Enter"]);
+    term.wait_for("Certificate chain (PEM, leaf first) (fullchain.pem)", PROMPT);
+    term.press(&["Enter"]);
+    term.wait_for("Private key (PEM) (privkey.pem)", PROMPT);
+    term.press(&["Enter"]);
+    term.wait_for("(ca.pem)", PROMPT);
+    term.press(&["Enter"]);
+    let again = term.wait_for("Review the plan", PROMPT);
+    assert!(again.contains("SreWizardRole"), "{again}");
+    term.press(&["Enter"]); // Deploy is the selected row
+
+    let report = term.wait_for("Report files", Duration::from_mins(3));
+    assert!(report.contains("Verification"), "{report}");
+    assert!(!report.contains("fail"), "the verification failed:\n{report}");
+    for component in [
+        "TLS certificate files",
+        "Backend connectivity",
+        "Cognito authentication",
+        "Gateway (MCP)",
+    ] {
+        assert!(
+            report
+                .lines()
+                .any(|l| l.contains(component) && l.contains("pass")),
+            "{component} did not pass:\n{report}"
+        );
+    }
+    term.press(&["q"]);
+    assert_eq!(term.wait_exit(PROMPT), 0, "{}", term.screen());
+    // The terminal is back from the full-screen view: the plain report follows the prompts.
+    let after = term.screen();
+    assert!(after.contains("Reports:"), "{after}");
+
+    let saved = std::fs::read_to_string(f.path("config.yaml")).expect("saved config");
+    let config: serde_json::Value = serde_saphyr::from_str(&saved).expect("saved config is YAML");
+    assert_eq!(config["aws"]["role_name"], "SreWizardRole", "{saved}");
+    assert_eq!(config["cognito"]["cognito_domain"], "sre-wizard");
+    assert_eq!(config["gateway"]["api_key"], "env:BACKEND_API_KEY");
+    assert_eq!(
+        config["gateway"]["targets"].as_array().map(Vec::len),
+        Some(4),
+        "{saved}"
+    );
+    assert_eq!(config["tls"]["ssl_cert_path"], "fullchain.pem");
+    assert!(
+        !saved.contains("pty-backend-key-value"),
+        "a secret value was saved:\n{saved}"
+    );
+    let backups: Vec<_> = std::fs::read_dir(f.dir.path())
+        .expect("list")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("config.yaml.bak-"))
+        .collect();
+    assert_eq!(backups.len(), 1, "one backup of the starting file");
+    assert_eq!(std::fs::read_to_string(backups[0].path()).expect("backup"), start);
+
+    let states: Vec<_> = std::fs::read_dir(f.path(".sre-agent-deploy"))
+        .expect("state folder")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .collect();
+    assert_eq!(states.len(), 1);
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(states[0].path()).expect("state")).expect("state JSON");
+    assert_eq!(state["status"], "complete");
+    assert!(
+        !std::fs::read_to_string(states[0].path())
+            .expect("state")
+            .contains("pty-backend-key-value")
+    );
+}
+
+/// A complete config for two loopback backends: the wizard offers to use it as it is.
+fn complete_config(emu: &Emulator, backends: &Backends) -> String {
+    let port = |i: usize| backends.servers[i].port();
+    format!(
+        r#"version: 1
+aws:
+  account_id: "123456789012"
+  region: us-east-1
+  role_name: SrePtyRole
+cognito:
+  cognito_domain: sre-pty
+  resource_server_id: sre-agent
+  scopes: [sre-agent/invoke]
+gateway:
+  gateway_name: sre-pty-gw
+  s3_bucket: sre-pty-specs
+  s3_path_prefix: sre-agent/specs
+  api_key: env:BACKEND_API_KEY
+  targets:
+    - {{name: k8s-api, spec: kubernetes, backend_url: "https://backend.sre-agent.internal:{p0}"}}
+    - {{name: logs-api, spec: logs, backend_url: "https://backend.sre-agent.internal:{p1}"}}
+tls:
+  domain_name: backend.sre-agent.internal
+  ssl_cert_path: fullchain.pem
+  ssl_key_path: privkey.pem
+  ca_bundle_path: ca.pem
+verify:
+  resolve: ["backend.sre-agent.internal:127.0.0.1"]
+  token_url: {token}
+  mcp_url: {mcp}
+deployment:
+  deployment_id: sre-pty
+"#,
+        p0 = port(0),
+        p1 = port(1),
+        token = emu.token_url(),
+        mcp = emu.mcp_url(),
+    )
+}
+
+#[test]
+fn a_failure_shows_the_panel_and_resume_on_a_terminal_finishes_the_run() {
+    use support::emulator::{FaultKind, FaultRule};
+    let emu = Emulator::start().expect("emulator");
+    let f = Fixture::new();
+    let backends = Backends::serve(f.dir.path(), 2, 200);
+    f.write("config.yaml", &complete_config(&emu, &backends));
+    let mut env = emu.env();
+    env.push(("BACKEND_API_KEY", "pty-backend-key-value".into()));
+    env.push(("HOME", f.dir.path().display().to_string()));
+    let tool = assert_cmd::cargo::cargo_bin("sre-agent-deploy");
+    let size = (80, 24);
+
+    // 1. The role cannot be created (throttled until the retries run out): the failure panel.
+    emu.faults()
+        .add_rule(FaultRule::times("CreateRole", FaultKind::Throttle, 1000));
+    let term = Terminal::start(f.dir.path(), &tool, &["-c", "config.yaml"], &env, size);
+    term.wait_for("Use it as it is?", PROMPT);
+    term.press(&["Enter"]);
+    term.wait_for("Review the plan", PROMPT);
+    term.press(&["Enter"]);
+    let panel = term.wait_for("Resume with", Duration::from_mins(2));
+    assert!(panel.contains("Deployment sre-pty failed"), "{panel}");
+    assert!(panel.contains("while running step iam-role"), "{panel}");
+    assert!(
+        panel.contains("sre-agent-deploy --resume --state-file"),
+        "{panel}"
+    );
+    term.press(&["q"]);
+    assert_eq!(
+        term.wait_exit(PROMPT),
+        3,
+        "a failed run exits 3:\n{}",
+        term.screen()
+    );
+    let state_file = ".sre-agent-deploy/sre-pty.json";
+    assert!(f.path(state_file).is_file(), "the state was saved");
+    drop(term);
+
+    // 2. --resume on a terminal opens the dashboard; q stops safely with the resume command.
+    emu.faults().clear();
+    emu.faults().set_latency(Duration::from_millis(400));
+    let term = Terminal::start(
+        f.dir.path(),
+        &tool,
+        &["--resume", "--state-file", state_file],
+        &env,
+        size,
+    );
+    let dashboard = term.wait_for("running", PROMPT);
+    assert!(dashboard.contains("Deploying sre-pty"), "{dashboard}");
+    assert!(dashboard.contains("steps"), "the gauge:\n{dashboard}");
+    assert!(dashboard.contains("q stop safely"), "the footer:\n{dashboard}");
+    term.press(&["q"]);
+    assert_eq!(term.wait_exit(Duration::from_mins(2)), 130, "{}", term.screen());
+    let after = term.screen();
+    assert!(
+        after.contains("--resume --state-file"),
+        "the resume command is printed:\n{after}"
+    );
+    drop(term);
+
+    // 3. Resumed again, it finishes and ends on the verification report.
+    emu.faults().set_latency(Duration::ZERO);
+    let term = Terminal::start(
+        f.dir.path(),
+        &tool,
+        &["--resume", "--state-file", state_file],
+        &env,
+        size,
+    );
+    let report = term.wait_for("Report files", Duration::from_mins(3));
+    assert!(report.contains("Verification"), "{report}");
+    term.press(&["q"]);
+    assert_eq!(term.wait_exit(PROMPT), 0, "{}", term.screen());
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path(state_file)).expect("state")).expect("JSON");
+    assert_eq!(state["status"], "complete");
+}
