@@ -9,13 +9,13 @@ mod support;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use aws_config::BehaviorVersion;
 use aws_sdk_bedrockagentcorecontrol::types::{
     ApiSchemaConfiguration, AuthorizerConfiguration, CredentialProvider, McpTargetConfiguration,
     TargetConfiguration,
 };
 use predicates::prelude::*;
 use support::emulator::{Emulator, FaultKind, FaultRule};
+use support::look::Look;
 use support::{Fixture, json_output};
 
 /// A config with names unique to `n`, four targets, in the emulator's account.
@@ -60,44 +60,7 @@ fn tool(fixture: &Fixture, emu: &Emulator) -> assert_cmd::Command {
 }
 
 /// SDK clients that look at the emulator independently of the tool.
-struct Look {
-    rt: tokio::runtime::Runtime,
-    conf: aws_config::SdkConfig,
-}
-
 impl Look {
-    fn new(emu: &Emulator) -> Self {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let conf = rt.block_on(
-            aws_config::defaults(BehaviorVersion::latest())
-                .endpoint_url(emu.endpoint())
-                .region(aws_types::region::Region::new("us-east-1"))
-                .credentials_provider(aws_sdk_iam::config::Credentials::new(
-                    "testing", "testing", None, None, "test",
-                ))
-                .load(),
-        );
-        Self { rt, conf }
-    }
-    fn iam(&self) -> aws_sdk_iam::Client {
-        aws_sdk_iam::Client::new(&self.conf)
-    }
-    fn cognito(&self) -> aws_sdk_cognitoidentityprovider::Client {
-        aws_sdk_cognitoidentityprovider::Client::new(&self.conf)
-    }
-    fn s3(&self) -> aws_sdk_s3::Client {
-        aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&self.conf)
-                .force_path_style(true)
-                .build(),
-        )
-    }
-    fn agentcore(&self) -> aws_sdk_bedrockagentcorecontrol::Client {
-        aws_sdk_bedrockagentcorecontrol::Client::new(&self.conf)
-    }
     fn gateways_named(&self, name: &str) -> Vec<String> {
         let out = self
             .rt

@@ -66,33 +66,78 @@ fn review_view() -> ReviewView {
         region: "eu-west-1".into(),
         deployment_id: "sre-demo".into(),
         items: vec![
-            item("tls", "acm certificate", "sre-demo-backend", Action::Reuse),
-            item("secrets", "secret", "sre-demo/backend-api-key", Action::Create),
-            item("cognito", "user pool", "sre-demo-pool", Action::Create),
-            item("cognito", "app client", "sre-demo-client", Action::Create),
-            item("cognito", "domain", "sre-demo-auth", Action::Create),
-            item("iam", "role", "sre-demo-gateway-role", Action::Create),
-            item("gateway", "agentcore gateway", "sre-demo-gateway", Action::Create),
-            item("gateway", "target", "k8s-api", Action::Create),
-            item("gateway", "target", "prometheus", Action::Create),
-            item("provider", "api key provider", "legacy-provider", Action::Leave),
+            item("aws", "IAM role", "SreAgentGatewayRole", Action::Reuse),
+            item(
+                "aws",
+                "IAM role policy",
+                "sre-agent-deploy-sre-demo",
+                Action::Leave,
+            ),
+            item(
+                "cognito",
+                "Cognito user pool",
+                "sre-agent-sre-demo",
+                Action::Create,
+            ),
+            item("cognito", "Cognito domain", "sre-demo-auth", Action::Create),
+            item("cognito", "Cognito resource server", "sre-agent", Action::Create),
+            item(
+                "cognito",
+                "Cognito app client",
+                "sre-agent-sre-demo-client",
+                Action::Create,
+            ),
+            item(
+                "gateway",
+                "S3 bucket",
+                "sre-demo-specs-123456789012",
+                Action::Reuse,
+            ),
+            item(
+                "gateway",
+                "S3 object",
+                "sre-agent/specs/k8s-api.yaml",
+                Action::Create,
+            ),
+            item(
+                "gateway",
+                "API key credential provider",
+                "sre-demo-api-key",
+                Action::Create,
+            ),
+            item("gateway", "AgentCore gateway", "sre-demo-gateway", Action::Create),
+            item("gateway", "gateway target", "k8s-api", Action::Create),
+            item("gateway", "gateway target", "prometheus", Action::Leave),
+            item(
+                "tls",
+                "TLS certificate",
+                "backend.sre-demo.internal",
+                Action::Leave,
+            ),
         ],
         warnings: vec![
-            Finding::warning("tls.cert_path", "the certificate expires in 20 days (2026-12-13)")
-                .suggest("renew it before deploying to production"),
+            Finding::warning(
+                "tls.ssl_cert_path",
+                "the certificate expires in 20 days (2026-12-13)",
+            )
+            .suggest("renew it before deploying to production"),
         ],
     }
 }
 
 fn steps() -> Vec<StepView> {
+    // The real step graph for one target (`Step::all` and `Step::deps`).
     vec![
-        StepView::pending("tls", &[]),
-        StepView::pending("secrets", &[]),
-        StepView::pending("cognito", &[]),
-        StepView::pending("iam", &["secrets"]),
-        StepView::pending("gateway", &["iam", "cognito", "tls"]),
-        StepView::pending("targets", &["gateway"]),
-        StepView::pending("verify", &["targets"]),
+        StepView::pending("iam-role", &[]),
+        StepView::pending("cognito-pool", &[]),
+        StepView::pending("cognito-domain", &["cognito-pool"]),
+        StepView::pending("cognito-resource-server", &["cognito-pool"]),
+        StepView::pending("cognito-client", &["cognito-resource-server"]),
+        StepView::pending("s3-bucket", &[]),
+        StepView::pending("s3-specs", &["s3-bucket"]),
+        StepView::pending("credential-provider", &[]),
+        StepView::pending("gateway", &["iam-role", "cognito-pool", "cognito-client"]),
+        StepView::pending("target:k8s-api", &["gateway", "s3-specs", "credential-provider"]),
     ]
 }
 
@@ -109,31 +154,37 @@ fn mid_run() -> App {
             id: id.into(),
             operation: Some(op.into()),
         });
-        app.handle(Event::Log(format!("[{id}] {op}")));
+        app.handle(Event::Log(format!("12:00:00 {id}: started ({op})")));
     };
     let finish = |app: &mut App, id: &str| {
         app.handle(Event::StepFinished {
             id: id.into(),
             outcome: StepOutcome::Done,
         });
-        app.handle(Event::Log(format!("[{id}] done")));
+        app.handle(Event::Log(format!("12:00:03 {id}: done in 1.00 s, 2 AWS calls")));
     };
-    start(&mut app, "tls", "acm:DescribeCertificate");
-    start(&mut app, "secrets", "secretsmanager:CreateSecret");
-    start(&mut app, "cognito", "cognito-idp:CreateUserPool");
-    tick(&mut app, 2);
-    finish(&mut app, "tls");
+    start(&mut app, "iam-role", "CreateRole");
+    start(&mut app, "cognito-pool", "CreateUserPool");
+    start(&mut app, "s3-bucket", "CreateBucket");
+    start(&mut app, "credential-provider", "CreateApiKeyCredentialProvider");
     tick(&mut app, 1);
-    finish(&mut app, "secrets");
-    start(&mut app, "iam", "iam:CreateRole");
-    tick(&mut app, 4);
-    finish(&mut app, "iam");
+    finish(&mut app, "s3-bucket");
+    start(&mut app, "s3-specs", "PutObject");
+    finish(&mut app, "credential-provider");
+    tick(&mut app, 2);
+    finish(&mut app, "iam-role");
+    finish(&mut app, "s3-specs");
+    finish(&mut app, "cognito-pool");
+    start(&mut app, "cognito-domain", "CreateUserPoolDomain");
+    start(&mut app, "cognito-resource-server", "CreateResourceServer");
+    tick(&mut app, 1);
+    finish(&mut app, "cognito-resource-server");
     app.handle(Event::StepOperation {
-        id: "cognito".into(),
-        operation: "cognito-idp:CreateUserPoolDomain".into(),
+        id: "cognito-domain".into(),
+        operation: "DescribeUserPoolDomain".into(),
     });
     app.handle(Event::Log(
-        "[cognito] cognito-idp:CreateUserPoolDomain (attempt 2)".into(),
+        "12:00:04 cognito-domain: waiting for the domain to be ACTIVE".into(),
     ));
     tick(&mut app, 5);
     app
@@ -141,44 +192,42 @@ fn mid_run() -> App {
 
 fn failure() -> FailureView {
     FailureView {
-        message: "AWS refused CreateGateway: AccessDeniedException: User is not authorized to perform \
-                  bedrock-agentcore:CreateGateway"
+        message: "step gateway: AgentCore gateway sre-demo-gateway: AccessDeniedException: User is not \
+                  authorized to perform bedrock-agentcore:CreateGateway"
             .into(),
         context: vec![
-            "creating the AgentCore gateway sre-demo-gateway".into(),
-            "step gateway".into(),
+            "running step gateway".into(),
+            "working on AgentCore gateway sre-demo-gateway".into(),
         ],
         suggestion: Some(
-            "grant bedrock-agentcore:CreateGateway to the deploying role, then resume; nothing created so \
-             far is lost"
+            "grant bedrock-agentcore:CreateGateway to the deploying identity, then resume; nothing \
+             created so far is lost"
                 .into(),
         ),
-        resume: "sre-agent-deploy deploy --config sre.yaml --resume sre-demo".into(),
+        resume: "sre-agent-deploy --resume --state-file .sre-agent-deploy/sre-demo.json".into(),
     }
 }
 
 fn failed() -> App {
     let mut app = mid_run();
-    app.handle(Event::StepFinished {
-        id: "cognito".into(),
-        outcome: StepOutcome::Done,
-    });
+    for id in ["cognito-domain", "cognito-client"] {
+        app.handle(Event::StepFinished {
+            id: id.into(),
+            outcome: StepOutcome::Done,
+        });
+    }
     app.handle(Event::StepStarted {
         id: "gateway".into(),
-        operation: Some("bedrock-agentcore:CreateGateway".into()),
+        operation: Some("CreateGateway".into()),
     });
     tick(&mut app, 1);
     app.handle(Event::StepFinished {
         id: "gateway".into(),
         outcome: StepOutcome::Failed,
     });
-    for id in ["targets", "verify"] {
-        app.handle(Event::StepFinished {
-            id: id.into(),
-            outcome: StepOutcome::Skipped,
-        });
-    }
-    app.handle(Event::Log("[gateway] AccessDeniedException".into()));
+    app.handle(Event::Log(
+        "12:00:09 gateway: failed after 1.00 s: AccessDeniedException".into(),
+    ));
     app.handle(Event::RunFailed(failure()));
     app
 }
@@ -274,15 +323,17 @@ fn report() -> ReportView {
     ReportView {
         report: VerificationReport::new(context, &checks, connectivity, Vec::new()),
         paths: vec![
-            PathBuf::from("reports/sre-demo/report.html"),
-            PathBuf::from("reports/sre-demo/report.json"),
+            PathBuf::from(".sre-agent-deploy/reports/sre-demo/verification.json"),
+            PathBuf::from(".sre-agent-deploy/reports/sre-demo/verification.md"),
+            PathBuf::from(".sre-agent-deploy/reports/sre-demo/verification.html"),
+            PathBuf::from(".sre-agent-deploy/reports/sre-demo/verification.junit.xml"),
         ],
     }
 }
 
 fn finished() -> App {
     let mut app = mid_run();
-    for id in ["cognito", "gateway", "targets", "verify"] {
+    for id in ["cognito-domain", "cognito-client", "gateway", "target:k8s-api"] {
         app.handle(Event::StepFinished {
             id: id.into(),
             outcome: StepOutcome::Done,
@@ -295,8 +346,8 @@ fn finished() -> App {
 #[test]
 fn review_with_a_warning() {
     let mut app = App::new(review_view(), steps());
-    // Up from Deploy: provider, gateway, iam, cognito. The cognito rows are highlighted.
-    for _ in 0..4 {
+    // Up from Deploy: tls, gateway, cognito. The cognito rows are highlighted.
+    for _ in 0..3 {
         app.handle(Event::Key(KeyInput::Up));
     }
     snapshot("review", &app);
@@ -369,4 +420,55 @@ fn no_color_sets_no_colour_and_colour_does() {
             assert_eq!(text(&plain), text(&colour), "the text differs with NO_COLOR");
         }
     }
+}
+
+#[test]
+fn many_steps_at_80x24_keep_the_running_one_in_view() {
+    let mut steps = steps();
+    // 20 steps: more than the 15 rows the steps get at 80x24, so the pane scrolls.
+    for name in [
+        "logs-api",
+        "metrics-api",
+        "runbooks-api",
+        "traces-api",
+        "alerts-api",
+        "events-api",
+        "deploys-api",
+        "costs-api",
+        "slo-api",
+        "oncall-api",
+    ] {
+        steps.push(StepView::pending(
+            format!("target:{name}"),
+            &["gateway", "s3-specs", "credential-provider"],
+        ));
+    }
+    let ids: Vec<String> = steps.iter().map(|s| s.id.clone()).collect();
+    let mut app = App::dashboard("sre-demo", steps);
+    for id in &ids[..16] {
+        app.handle(Event::StepFinished {
+            id: id.clone(),
+            outcome: StepOutcome::Done,
+        });
+    }
+    app.handle(Event::StepStarted {
+        id: "target:costs-api".into(),
+        operation: Some("CreateGatewayTarget".into()),
+    });
+    let screen = text(&render(&app, Theme::from_env(None), 80, 24));
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("running") && l.contains("target:costs-api")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("target:oncall-api"),
+        "the pending steps after it too:\n{screen}"
+    );
+    assert!(
+        !screen.contains("iam-role"),
+        "finished steps scrolled away first:\n{screen}"
+    );
+    assert!(screen.contains("┌ Log"), "the log keeps its rows:\n{screen}");
 }

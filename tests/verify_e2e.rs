@@ -175,15 +175,9 @@ fn verify_lists_the_tools_of_a_missing_target_and_an_open_gateway_fails() {
         .assert()
         .code(0);
     // Delete one target behind the tool's back.
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    rt.block_on(async {
-        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(emu.endpoint())
-            .region(aws_types::region::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_iam::config::Credentials::new("t", "t", None, None, "t"))
-            .load()
-            .await;
-        let c = aws_sdk_bedrockagentcorecontrol::Client::new(&conf);
+    let look = support::look::Look::new(&emu);
+    look.rt.block_on(async {
+        let c = look.agentcore();
         let gateways = c.list_gateways().send().await.expect("gateways");
         let id = gateways.items()[0].gateway_id().to_string();
         let targets = c

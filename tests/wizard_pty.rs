@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use support::Fixture;
 use support::emulator::Emulator;
+use support::look::Look;
 use support::tls_servers::Backends;
-use support::tmux::Terminal;
+use support::tmux::{Terminal, has_colour};
 
 const PROMPT: Duration = Duration::from_mins(1);
 
@@ -28,6 +29,29 @@ fn starting_config(emu: &Emulator) -> String {
 #[test]
 fn the_wizard_answers_prompts_deploys_and_shows_the_report() {
     let emu = Emulator::start().expect("emulator");
+    // What the account already has: the wizard offers these.
+    let look = Look::new(&emu);
+    look.rt.block_on(async {
+        look.iam()
+            .create_role()
+            .role_name("ExistingTeamRole")
+            .assume_role_policy_document("{}")
+            .send()
+            .await
+            .expect("role");
+        look.cognito()
+            .create_user_pool()
+            .pool_name("team-pool")
+            .send()
+            .await
+            .expect("pool");
+        look.s3()
+            .create_bucket()
+            .bucket("team-bucket")
+            .send()
+            .await
+            .expect("bucket");
+    });
     let f = Fixture::new();
     let backends = Backends::serve(f.dir.path(), 4, 200);
     let start = starting_config(&emu);
@@ -51,8 +75,15 @@ fn the_wizard_answers_prompts_deploys_and_shows_the_report() {
     term.press(&["Enter"]); // region: from AWS_REGION
     term.wait_for("AWS account id (123456789012)", PROMPT);
     term.press(&["Enter"]); // account: discovered from the credentials
-    term.wait_for("IAM role the gateway runs with", PROMPT);
+    // Existing roles are offered; a new one is named next.
+    let roles = term.wait_for("a new least-privilege role (name it next)", PROMPT);
+    assert!(roles.contains("ExistingTeamRole"), "{roles}");
+    term.press(&["Enter"]);
+    term.wait_for("IAM role the gateway runs with (SreAgentGatewayRole)", PROMPT);
     term.type_line("SreWizardRole");
+    let pools = term.wait_for("create a new user pool", PROMPT);
+    assert!(pools.contains("team-pool (us-east-1_"), "{pools}");
+    term.press(&["Enter"]);
     term.wait_for("Cognito domain prefix", PROMPT);
     term.type_line("sre-wizard");
     term.wait_for("Resource server id", PROMPT);
@@ -61,8 +92,9 @@ fn the_wizard_answers_prompts_deploys_and_shows_the_report() {
     term.press(&["Enter"]);
     term.wait_for("Gateway name", PROMPT);
     term.type_line("sre-wizard-gw");
-    term.wait_for("S3 bucket for the OpenAPI specs", PROMPT);
-    term.type_line("sre-wizard-specs");
+    // The existing bucket is chosen from the list.
+    term.wait_for("a new bucket (name it next)", PROMPT);
+    term.press(&["Down", "Enter"]);
     term.wait_for("Key prefix", PROMPT);
     term.press(&["Enter"]);
     let secret = term.wait_for("where does it come from?", PROMPT);
@@ -96,7 +128,12 @@ fn the_wizard_answers_prompts_deploys_and_shows_the_report() {
 
     let review = term.wait_for("Review the plan", PROMPT);
     assert!(review.contains("SreWizardRole"), "{review}");
-    assert!(review.contains("sre-wizard-specs"), "{review}");
+    assert!(
+        review
+            .lines()
+            .any(|l| l.contains("team-bucket") && l.contains("reuse")),
+        "the existing bucket is reused:\n{review}"
+    );
     assert!(review.contains("create"), "{review}");
     // Back to the TLS section (the row above Deploy): only its questions come again, with the
     // answers as defaults; then the review is shown again.
@@ -132,6 +169,12 @@ fn the_wizard_answers_prompts_deploys_and_shows_the_report() {
             "{component} did not pass:\n{report}"
         );
     }
+    // NO_COLOR: the screens use bold and symbols, never colour.
+    assert!(
+        !has_colour(&term.styled_screen()),
+        "colour despite NO_COLOR:\n{:?}",
+        term.styled_screen()
+    );
     term.press(&["q"]);
     assert_eq!(term.wait_exit(PROMPT), 0, "{}", term.screen());
     // The terminal is back from the full-screen view: the plain report follows the prompts.
@@ -142,6 +185,11 @@ fn the_wizard_answers_prompts_deploys_and_shows_the_report() {
     let config: serde_json::Value = serde_saphyr::from_str(&saved).expect("saved config is YAML");
     assert_eq!(config["aws"]["role_name"], "SreWizardRole", "{saved}");
     assert_eq!(config["cognito"]["cognito_domain"], "sre-wizard");
+    assert_eq!(config["gateway"]["s3_bucket"], "team-bucket");
+    assert!(
+        config["cognito"]["user_pool_id"].is_null(),
+        "a new pool was chosen: {saved}"
+    );
     assert_eq!(config["gateway"]["api_key"], "env:BACKEND_API_KEY");
     assert_eq!(
         config["gateway"]["targets"].as_array().map(Vec::len),
@@ -290,9 +338,76 @@ fn a_failure_shows_the_panel_and_resume_on_a_terminal_finishes_the_run() {
     );
     let report = term.wait_for("Report files", Duration::from_mins(3));
     assert!(report.contains("Verification"), "{report}");
+    assert!(
+        has_colour(&term.styled_screen()),
+        "without NO_COLOR the statuses are coloured"
+    );
+    assert!(
+        report.lines().all(|l| l.chars().count() <= 80),
+        "drawn for 80 columns:\n{report}"
+    );
+    // A resize redraws the screen at the new size.
+    term.resize(120, 40);
+    let begun = std::time::Instant::now();
+    while !term.screen().lines().any(|l| l.chars().count() > 80) {
+        assert!(
+            begun.elapsed() < PROMPT,
+            "not redrawn at 120 columns:\n{}",
+            term.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(term.screen().contains("Report files"));
     term.press(&["q"]);
     assert_eq!(term.wait_exit(PROMPT), 0, "{}", term.screen());
     let state: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(f.path(state_file)).expect("state")).expect("JSON");
     assert_eq!(state["status"], "complete");
+}
+
+#[test]
+fn ctrl_c_at_a_prompt_stops_with_nothing_created_or_written() {
+    let emu = Emulator::start().expect("emulator");
+    let f = Fixture::new();
+    let start = starting_config(&emu);
+    f.write("config.yaml", &start);
+    let mut env = emu.env();
+    env.push(("HOME", f.dir.path().display().to_string()));
+    let tool = assert_cmd::cargo::cargo_bin("sre-agent-deploy");
+    let term = Terminal::start(f.dir.path(), &tool, &["-c", "config.yaml"], &env, (80, 24));
+    term.wait_for("AWS region", PROMPT);
+    term.press(&["Enter"]);
+    term.wait_for("AWS account id", PROMPT);
+    term.press(&["C-c"]);
+    assert_eq!(term.wait_exit(PROMPT), 130, "{}", term.screen());
+    let screen = term.screen();
+    assert!(screen.contains("nothing was created"), "{screen}");
+    assert!(
+        screen.contains("sre-agent-deploy --config config.yaml"),
+        "how to start again:\n{screen}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(f.path("config.yaml")).expect("config"),
+        start,
+        "the file is untouched"
+    );
+    assert!(!f.path(".sre-agent-deploy").exists(), "no state");
+    let calls = emu.calls();
+    assert!(
+        calls.iter().any(|c| c.operation == "GetCallerIdentity"),
+        "the account was looked at (read-only)"
+    );
+    let writes: Vec<_> = calls
+        .iter()
+        .filter(|c| {
+            ["Create", "Put", "Update", "Delete"]
+                .iter()
+                .any(|w| c.operation.starts_with(w))
+        })
+        .map(|c| c.operation.clone())
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "nothing may be changed before the review: {writes:?}"
+    );
 }

@@ -58,11 +58,9 @@ pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result
         ask.say(&format!("  note: {note} (that list is not offered)"));
     }
     let keep = existed
-        && wizard::first_error_section(&wizard::findings(
-            &config,
-            &context(&base_dir, env, &found, chain_region.as_deref()),
-        ))
-        .is_none()
+        && !wizard::findings(&config, &context(&base_dir, env, &found, chain_region.as_deref()))
+            .iter()
+            .any(|f| f.severity == Severity::Error)
         && answer(
             ask.confirm(
                 &format!("{} is complete. Use it as it is?", path.display()),
@@ -98,16 +96,21 @@ pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result
         }
         if findings.iter().any(|f| f.severity == Severity::Error) {
             // An error outside the four sections (verify, deployment): only the file can fix it.
-            wizard::save(&path, &to_save(&config, &path))?;
+            if !sections.is_empty() {
+                wizard::save(&path, &to_save(&config, &path))?;
+            }
             return super::validate::run(args, env, out);
         }
-        match wizard::save(&path, &to_save(&config, &path))? {
-            Some(backup) => ask.say(&format!(
-                "Saved {} (the previous file is {}).",
-                path.display(),
-                backup.display()
-            )),
-            None => ask.say(&format!("Saved {}.", path.display())),
+        // A file used as it is is not rewritten (its comments stay).
+        if !sections.is_empty() {
+            match wizard::save(&path, &to_save(&config, &path))? {
+                Some(backup) => ask.say(&format!(
+                    "Saved {} (the previous file is {}).",
+                    path.display(),
+                    backup.display()
+                )),
+                None => ask.say(&format!("Saved {}.", path.display())),
+            }
         }
         let opened = match store.take() {
             Some(store) => store,

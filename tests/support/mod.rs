@@ -6,6 +6,7 @@ pub mod apt;
 pub mod certs;
 pub mod chromium;
 pub mod emulator;
+pub mod look;
 pub mod original_layout;
 pub mod tls_servers;
 pub mod tmux;

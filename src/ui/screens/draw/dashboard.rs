@@ -60,12 +60,18 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
         (left, Some(right))
     } else {
-        let log_rows = (body.height / 2).clamp(3, 10);
+        // The steps first (they are the dashboard); the log gets the rest, 3 to 10 rows.
+        let wanted = u16::try_from(app.steps.len())
+            .unwrap_or(u16::MAX)
+            .saturating_add(2);
+        let log_rows = body.height.saturating_sub(wanted).clamp(3, 10);
         let [top, bottom] = Layout::vertical([Constraint::Min(0), Constraint::Length(log_rows)]).areas(body);
         (top, Some(bottom))
     };
     frame.render_widget(
-        Paragraph::new(step_lines(app, theme, wide)).block(block("Steps", theme)),
+        Paragraph::new(step_lines(app, theme, wide))
+            .scroll((steps_scroll(app, steps_area.height.saturating_sub(2)), 0))
+            .block(block("Steps", theme)),
         steps_area,
     );
     if let Some(log_area) = log_area {
@@ -83,4 +89,20 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     };
     let log = if app.show_log { "hide log" } else { "show log" };
     frame.render_widget(footer(&[("q", stop), ("l", log), ("?", "help")], theme), keys);
+}
+
+/// How many finished steps to scroll past so that the first unfinished one is in view when the
+/// steps do not all fit in `rows`.
+fn steps_scroll(app: &App, rows: u16) -> u16 {
+    let total = app.steps.len();
+    let rows = usize::from(rows);
+    if total <= rows {
+        return 0;
+    }
+    let first_open = app
+        .steps
+        .iter()
+        .position(|s| !s.status.is_finished() || s.status == crate::ui::screens::StepStatus::Failed)
+        .unwrap_or(total);
+    u16::try_from(first_open.min(total - rows)).unwrap_or(0)
 }

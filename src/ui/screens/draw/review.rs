@@ -129,21 +129,21 @@ fn items<'a>(view: &'a ReviewView, selected: Option<&str>, theme: Theme, wide: b
     });
     let widths = if wide {
         [
-            Constraint::Length(16),
-            Constraint::Length(24),
+            Constraint::Length(10),
+            Constraint::Length(28),
             Constraint::Fill(1),
             Constraint::Length(7),
         ]
     } else {
         [
-            Constraint::Length(10),
-            Constraint::Length(16),
+            Constraint::Length(8),
+            Constraint::Length(24),
             Constraint::Fill(1),
             Constraint::Length(7),
         ]
     };
     Table::new(rows, widths)
-        .header(Row::new(vec!["Step", "Kind", "Name", "Action"]).style(theme.title()))
+        .header(Row::new(vec!["Section", "Kind", "Name", "Action"]).style(theme.title()))
         .block(block("Plan", theme))
 }
 

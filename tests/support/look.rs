@@ -1,0 +1,51 @@
+//! SDK clients pointed at the emulator, for tests that look at (or change) what a run left
+//! behind the tool's back.
+
+use aws_config::BehaviorVersion;
+
+use super::emulator::Emulator;
+
+/// A runtime and an SDK config for the emulator in us-east-1.
+pub struct Look {
+    pub rt: tokio::runtime::Runtime,
+    pub conf: aws_config::SdkConfig,
+}
+
+impl Look {
+    pub fn new(emu: &Emulator) -> Self {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let conf = rt.block_on(
+            aws_config::defaults(BehaviorVersion::latest())
+                .endpoint_url(emu.endpoint())
+                .region(aws_types::region::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                    "testing", "testing", None, None, "test",
+                ))
+                .load(),
+        );
+        Self { rt, conf }
+    }
+
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.conf)
+    }
+
+    pub fn cognito(&self) -> aws_sdk_cognitoidentityprovider::Client {
+        aws_sdk_cognitoidentityprovider::Client::new(&self.conf)
+    }
+
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.conf)
+                .force_path_style(true)
+                .build(),
+        )
+    }
+
+    pub fn agentcore(&self) -> aws_sdk_bedrockagentcorecontrol::Client {
+        aws_sdk_bedrockagentcorecontrol::Client::new(&self.conf)
+    }
+}
