@@ -238,13 +238,15 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    /// Whether the run shows the full-screen screens: standard input and error are a terminal,
-    /// the output is text, and `--non-interactive` is not given.
+    /// Whether the run shows prompts and full-screen views: standard input, output and error are
+    /// all a terminal (the screens draw on standard output, the prompts on standard error), the
+    /// output is text, and `--non-interactive` is not given.
     pub fn wants_screens(&self) -> bool {
         use std::io::IsTerminal;
         !self.non_interactive
             && self.common.output == OutputFormat::Text
             && std::io::stdin().is_terminal()
+            && std::io::stdout().is_terminal()
             && std::io::stderr().is_terminal()
     }
 }

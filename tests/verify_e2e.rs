@@ -9,50 +9,7 @@ mod support;
 
 use support::emulator::Emulator;
 use support::tls_servers::Backends;
-use support::{Fixture, json_output};
-
-/// A config whose two backends are the loopback servers and whose token and MCP URLs are the
-/// emulator's.
-fn config(n: &str, emu: &Emulator, backends: &Backends) -> String {
-    let port = |i: usize| backends.servers[i].port();
-    format!(
-        r#"version: 1
-aws:
-  account_id: "123456789012"
-  region: us-east-1
-  role_name: SreVerifyRole{n}
-cognito:
-  cognito_domain: sre-verify-{n}
-  resource_server_id: sre-agent
-  scopes: [sre-agent/invoke]
-gateway:
-  gateway_name: sre-verify-gw-{n}
-  s3_bucket: sre-verify-specs-{n}
-  s3_path_prefix: sre-agent/specs
-  credential_provider_name: sre-verify-key-{n}
-  api_key: env:BACKEND_API_KEY
-  targets:
-    - {{name: k8s-api, spec: kubernetes, backend_url: "https://backend.sre-agent.internal:{p0}"}}
-    - {{name: logs-api, spec: logs, backend_url: "https://backend.sre-agent.internal:{p1}"}}
-tls:
-  domain_name: backend.sre-agent.internal
-  ssl_cert_path: fullchain.pem
-  ssl_key_path: privkey.pem
-  ca_bundle_path: ca.pem
-verify:
-  timeout_seconds: 5
-  resolve: ["backend.sre-agent.internal:127.0.0.1"]
-  token_url: {token}
-  mcp_url: {mcp}
-deployment:
-  deployment_id: sre-verify-{n}
-"#,
-        p0 = port(0),
-        p1 = port(1),
-        token = emu.token_url(),
-        mcp = emu.mcp_url(),
-    )
-}
+use support::{Fixture, json_output, loopback_config};
 
 fn tool(fixture: &Fixture, emu: &Emulator) -> assert_cmd::Command {
     let mut cmd = fixture.cmd();
@@ -91,7 +48,7 @@ fn a_deploy_ends_with_a_passing_verification_and_four_reports() {
     let emu = Emulator::start().expect("emulator");
     let f = Fixture::new();
     let servers = Backends::serve(f.dir.path(), 2, 200);
-    f.write("config.yaml", &config("a", &emu, &servers));
+    f.write("config.yaml", &loopback_config("verify-a", &emu, &servers));
     let output = tool(&f, &emu)
         .args(["--non-interactive", "-c", "config.yaml", "--output", "json"])
         .args(["--call-tool", "k8s-api___getPodStatus"])
@@ -169,7 +126,7 @@ fn verify_lists_the_tools_of_a_missing_target_and_an_open_gateway_fails() {
     let emu = Emulator::start().expect("emulator");
     let f = Fixture::new();
     let servers = Backends::serve(f.dir.path(), 2, 200);
-    f.write("config.yaml", &config("b", &emu, &servers));
+    f.write("config.yaml", &loopback_config("verify-b", &emu, &servers));
     tool(&f, &emu)
         .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])
         .assert()
@@ -249,7 +206,7 @@ fn verify_offline_needs_no_network_and_an_unhealthy_backend_names_its_layer() {
     let emu = Emulator::start().expect("emulator");
     let f = Fixture::new();
     let servers = Backends::serve(f.dir.path(), 2, 503);
-    f.write("config.yaml", &config("c", &emu, &servers));
+    f.write("config.yaml", &loopback_config("verify-c", &emu, &servers));
     // Offline: only the files, which are fine; no deployment is needed.
     let output = tool(&f, &emu)
         .args(["verify", "-c", "config.yaml", "--offline", "--output", "json"])

@@ -8,13 +8,22 @@ mod support;
 
 use std::time::Duration;
 
-use support::Fixture;
 use support::emulator::Emulator;
 use support::look::Look;
 use support::tls_servers::Backends;
 use support::tmux::{Terminal, has_colour};
+use support::{Fixture, loopback_config};
 
 const PROMPT: Duration = Duration::from_mins(1);
+
+/// The terminal's environment: the emulator's, a backend key, a home without AWS files, `extra`.
+fn terminal_env(emu: &Emulator, f: &Fixture, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    let mut env = emu.env();
+    env.push(("BACKEND_API_KEY", "pty-backend-key-value".into()));
+    env.push(("HOME", f.dir.path().display().to_string()));
+    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_string())));
+    env
+}
 
 /// What the operator starts from: only how to reach the loopback backends and the emulator's
 /// token and MCP endpoints (a real deployment needs none of this).
@@ -56,10 +65,7 @@ fn the_wizard_answers_prompts_deploys_and_shows_the_report() {
     let backends = Backends::serve(f.dir.path(), 4, 200);
     let start = starting_config(&emu);
     f.write("config.yaml", &start);
-    let mut env = emu.env();
-    env.push(("BACKEND_API_KEY", "pty-backend-key-value".into()));
-    env.push(("HOME", f.dir.path().display().to_string()));
-    env.push(("NO_COLOR", "1".into()));
+    let env = terminal_env(&emu, &f, &[("NO_COLOR", "1")]);
     let tool = assert_cmd::cargo::cargo_bin("sre-agent-deploy");
     let term = Terminal::start(f.dir.path(), &tool, &["--config", "config.yaml"], &env, (100, 32));
 
@@ -225,56 +231,14 @@ fn the_wizard_answers_prompts_deploys_and_shows_the_report() {
     );
 }
 
-/// A complete config for two loopback backends: the wizard offers to use it as it is.
-fn complete_config(emu: &Emulator, backends: &Backends) -> String {
-    let port = |i: usize| backends.servers[i].port();
-    format!(
-        r#"version: 1
-aws:
-  account_id: "123456789012"
-  region: us-east-1
-  role_name: SrePtyRole
-cognito:
-  cognito_domain: sre-pty
-  resource_server_id: sre-agent
-  scopes: [sre-agent/invoke]
-gateway:
-  gateway_name: sre-pty-gw
-  s3_bucket: sre-pty-specs
-  s3_path_prefix: sre-agent/specs
-  api_key: env:BACKEND_API_KEY
-  targets:
-    - {{name: k8s-api, spec: kubernetes, backend_url: "https://backend.sre-agent.internal:{p0}"}}
-    - {{name: logs-api, spec: logs, backend_url: "https://backend.sre-agent.internal:{p1}"}}
-tls:
-  domain_name: backend.sre-agent.internal
-  ssl_cert_path: fullchain.pem
-  ssl_key_path: privkey.pem
-  ca_bundle_path: ca.pem
-verify:
-  resolve: ["backend.sre-agent.internal:127.0.0.1"]
-  token_url: {token}
-  mcp_url: {mcp}
-deployment:
-  deployment_id: sre-pty
-"#,
-        p0 = port(0),
-        p1 = port(1),
-        token = emu.token_url(),
-        mcp = emu.mcp_url(),
-    )
-}
-
 #[test]
 fn a_failure_shows_the_panel_and_resume_on_a_terminal_finishes_the_run() {
     use support::emulator::{FaultKind, FaultRule};
     let emu = Emulator::start().expect("emulator");
     let f = Fixture::new();
     let backends = Backends::serve(f.dir.path(), 2, 200);
-    f.write("config.yaml", &complete_config(&emu, &backends));
-    let mut env = emu.env();
-    env.push(("BACKEND_API_KEY", "pty-backend-key-value".into()));
-    env.push(("HOME", f.dir.path().display().to_string()));
+    f.write("config.yaml", &loopback_config("pty", &emu, &backends));
+    let env = terminal_env(&emu, &f, &[]);
     let tool = assert_cmd::cargo::cargo_bin("sre-agent-deploy");
     let size = (80, 24);
 
@@ -371,8 +335,7 @@ fn ctrl_c_at_a_prompt_stops_with_nothing_created_or_written() {
     let f = Fixture::new();
     let start = starting_config(&emu);
     f.write("config.yaml", &start);
-    let mut env = emu.env();
-    env.push(("HOME", f.dir.path().display().to_string()));
+    let env = terminal_env(&emu, &f, &[]);
     let tool = assert_cmd::cargo::cargo_bin("sre-agent-deploy");
     let term = Terminal::start(f.dir.path(), &tool, &["-c", "config.yaml"], &env, (80, 24));
     term.wait_for("AWS region", PROMPT);

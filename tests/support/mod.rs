@@ -124,3 +124,46 @@ pub fn finding_fields(json: &serde_json::Value) -> Vec<String> {
 pub fn repo_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
+
+/// A complete config for the deployment `sre-<name>` whose two backends are the loopback servers
+/// `backends` (reached through `verify.resolve`) and whose token and MCP URLs are the emulator's.
+pub fn loopback_config(name: &str, emu: &emulator::Emulator, backends: &tls_servers::Backends) -> String {
+    let port = |i: usize| backends.servers[i].port();
+    format!(
+        r#"version: 1
+aws:
+  account_id: "123456789012"
+  region: us-east-1
+  role_name: sre-{name}-role
+cognito:
+  cognito_domain: sre-{name}
+  resource_server_id: sre-agent
+  scopes: [sre-agent/invoke]
+gateway:
+  gateway_name: sre-{name}-gw
+  s3_bucket: sre-{name}-specs
+  s3_path_prefix: sre-agent/specs
+  credential_provider_name: sre-{name}-key
+  api_key: env:BACKEND_API_KEY
+  targets:
+    - {{name: k8s-api, spec: kubernetes, backend_url: "https://backend.sre-agent.internal:{p0}"}}
+    - {{name: logs-api, spec: logs, backend_url: "https://backend.sre-agent.internal:{p1}"}}
+tls:
+  domain_name: backend.sre-agent.internal
+  ssl_cert_path: fullchain.pem
+  ssl_key_path: privkey.pem
+  ca_bundle_path: ca.pem
+verify:
+  timeout_seconds: 5
+  resolve: ["backend.sre-agent.internal:127.0.0.1"]
+  token_url: {token}
+  mcp_url: {mcp}
+deployment:
+  deployment_id: sre-{name}
+"#,
+        p0 = port(0),
+        p1 = port(1),
+        token = emu.token_url(),
+        mcp = emu.mcp_url(),
+    )
+}

@@ -83,6 +83,20 @@ impl Ask for Script {
     }
 }
 
+fn cx<'a>(
+    dir: &'a std::path::Path,
+    vars: &'a HashMap<String, String>,
+    found: &'a Discovered,
+    region: Option<&'a str>,
+) -> Context<'a> {
+    Context {
+        base_dir: dir,
+        env: vars,
+        found,
+        chain_region: region,
+    }
+}
+
 fn env(vars: &[(&str, &str)]) -> HashMap<String, String> {
     vars.iter()
         .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
@@ -111,12 +125,7 @@ fn a_fresh_config_is_filled_from_discovery_and_answers() {
         account: Some("123456789012".into()),
         ..Discovered::default()
     };
-    let cx = Context {
-        base_dir: dir.path(),
-        env: &vars,
-        found: &found,
-        chain_region: Some("eu-west-1"),
-    };
+    let cx = cx(dir.path(), &vars, &found, Some("eu-west-1"));
     let mut script = Script::new(&[
         "", // region: the chain's
         "", // account: discovered
@@ -166,12 +175,7 @@ fn invalid_answers_are_refused_with_the_validators_message_and_fix() {
     let dir = tempfile::tempdir().unwrap();
     let vars = env(&[]);
     let found = Discovered::default();
-    let cx = Context {
-        base_dir: dir.path(),
-        env: &vars,
-        found: &found,
-        chain_region: None,
-    };
+    let cx = cx(dir.path(), &vars, &found, None);
     let mut script = Script::new(&[
         "Mars North",
         "us-east-1",
@@ -222,12 +226,7 @@ fn existing_resources_are_offered_and_placeholders_are_no_defaults() {
         roles: vec!["ExistingRole".into()],
         ..Discovered::default()
     };
-    let cx = Context {
-        base_dir: dir.path(),
-        env: &vars,
-        found: &found,
-        chain_region: Some("us-east-1"),
-    };
+    let cx = cx(dir.path(), &vars, &found, Some("us-east-1"));
     let mut config = Config::default();
     config.aws.account_id = "YOUR_ACCOUNT_ID".into();
     let mut script = Script::new(&["", "", "ExistingRole", "team-pool", "", "", ""]);
@@ -246,12 +245,7 @@ fn a_typed_secret_is_saved_0600_and_only_its_reference_is_kept() {
     let dir = tempfile::tempdir().unwrap();
     let vars = env(&[]);
     let found = Discovered::default();
-    let cx = Context {
-        base_dir: dir.path(),
-        env: &vars,
-        found: &found,
-        chain_region: None,
-    };
+    let cx = cx(dir.path(), &vars, &found, None);
     // Not set in the environment: typing it is the default choice.
     let mut script = Script::new(&["", "s3cr3t-value"]);
     let reference = secrets::reference(
