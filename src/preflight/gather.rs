@@ -1,5 +1,5 @@
 //! Reads the real host into [`HostFacts`]: CPUs (`available_parallelism`), memory
-//! (`/proc/meminfo`), free disk (`df -Pk`), the tools (`<tool> --version`, a few seconds each, at
+//! (`/proc/meminfo`), free disk (statvfs), the tools (`<tool> --version`, a few seconds each, at
 //! the same time), the ports (a bind that is released at once) and the files' readability. Linux
 //! first; elsewhere a fact that cannot be read is `None` or `unknown` with the reason.
 //!
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::access::{self, Accounts};
 use super::{FileFact, HostFacts, PortFact, PortState, Request, ToolFact, pick_python};
 
-/// How long a `--version` or `df` may take.
+/// How long a `--version` may take.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a connect to a port this process may not bind may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
@@ -51,25 +51,11 @@ pub fn mem_total(meminfo: &str) -> Option<u64> {
     kib.checked_mul(1024)
 }
 
-/// The bytes available to unprivileged users, from `df -Pk` output: the number before the first
-/// `NN%` column of the data line (file system names may hold spaces, so it is found from there).
-pub fn df_available(output: &str) -> Option<u64> {
-    let line = output.lines().nth(1)?;
-    let words: Vec<&str> = line.split_whitespace().collect();
-    let percent = words
-        .iter()
-        .enumerate()
-        .skip(1)
-        .position(|(i, w)| {
-            w.ends_with('%') && i >= 3 && words[i - 3..i].iter().all(|n| n.parse::<u64>().is_ok())
-        })
-        .map(|p| p + 1)?;
-    words[percent - 1].parse::<u64>().ok()?.checked_mul(1024)
-}
-
+/// The bytes available to unprivileged users on the file system holding `path` (statvfs: no
+/// process to start, unlike `df`).
 fn disk_free(path: &Path) -> Option<u64> {
-    let output = run(Command::new("df").arg("-Pk").arg(path))?;
-    df_available(&output)
+    let stats = rustix::fs::statvfs(path).ok()?;
+    stats.f_bavail.checked_mul(stats.f_frsize)
 }
 
 /// Every tool's `--version`, run at the same time.
@@ -212,14 +198,10 @@ mod tests {
     }
 
     #[test]
-    fn df_available_column() {
-        let text = "Filesystem     1024-blocks     Used Available Capacity Mounted on\n\
-                    /dev/vda         264212084 70515092  24770796      75% /\n";
-        assert_eq!(df_available(text), Some(24_770_796 * 1024));
-        let spaced = "Filesystem 1024-blocks Used Available Capacity Mounted on\n\
-                      my disk 100 40 60 40% /mnt/my disk\n";
-        assert_eq!(df_available(spaced), Some(60 * 1024));
-        assert_eq!(df_available("Filesystem\n"), None);
+    fn disk_free_reads_the_file_system() {
+        let free = disk_free(Path::new(".")).expect("statvfs on the current folder");
+        assert!(free > 0);
+        assert_eq!(disk_free(Path::new("/no/such/folder")), None);
     }
 
     #[test]
