@@ -1,146 +1,23 @@
 //! End to end: the built binary deploys the whole stack into the loopback emulator (moto plus the
 //! project's proxy), and independent SDK calls check what exists. Also: re-run is a no-op,
-//! cleanup leaves nothing of the deployment and everything else, a killed run resumes without
-//! twins, and a second run on the same state waits its turn or fails clearly.
+//! cleanup leaves nothing of the deployment and everything else (the crash campaign, in
+//! `tests/crash_campaign.rs`, kills runs), and a second run on the same state waits its turn or fails clearly.
 #![allow(clippy::disallowed_methods)]
 
 mod support;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use aws_sdk_bedrockagentcorecontrol::types::{
     ApiSchemaConfiguration, AuthorizerConfiguration, CredentialProvider, McpTargetConfiguration,
     TargetConfiguration,
 };
 use predicates::prelude::*;
+use support::deployment::{config, fixture, spawn_deploy, tool};
 use support::emulator::{Emulator, FaultKind, FaultRule};
 use support::look::Look;
 use support::{Fixture, json_output};
-
-/// A config with names unique to `n`, four targets, in the emulator's account.
-fn config(n: &str) -> String {
-    format!(
-        r#"version: 1
-aws:
-  account_id: "123456789012"
-  region: us-east-1
-  role_name: SreGatewayRole{n}
-cognito:
-  cognito_domain: sre-e2e-{n}
-  resource_server_id: sre-agent
-  scopes: [sre-agent/invoke]
-gateway:
-  gateway_name: sre-gw-{n}
-  s3_bucket: sre-specs-{n}
-  s3_path_prefix: sre-agent/specs
-  credential_provider_name: sre-key-{n}
-  api_key: env:BACKEND_API_KEY
-  targets:
-    - {{name: k8s-api, spec: kubernetes, backend_url: "https://backend.sre-agent.internal:8011"}}
-    - {{name: logs-api, spec: logs, backend_url: "https://backend.sre-agent.internal:8012"}}
-    - {{name: metrics-api, spec: metrics, backend_url: "https://backend.sre-agent.internal:8013"}}
-    - {{name: runbooks-api, spec: runbooks, backend_url: "https://backend.sre-agent.internal:8014"}}
-tls:
-  domain_name: backend.sre-agent.internal
-  ssl_cert_path: fullchain.pem
-  ssl_key_path: privkey.pem
-  ca_bundle_path: ca.pem
-deployment:
-  deployment_id: sre-e2e-{n}
-"#
-    )
-}
-
-/// The binary, in the fixture folder, pointed at the emulator.
-fn tool(fixture: &Fixture, emu: &Emulator) -> assert_cmd::Command {
-    let mut cmd = fixture.cmd();
-    cmd.envs(emu.env()).timeout(std::time::Duration::from_mins(2));
-    cmd
-}
-
-/// SDK clients that look at the emulator independently of the tool.
-impl Look {
-    fn gateways_named(&self, name: &str) -> Vec<String> {
-        let out = self
-            .rt
-            .block_on(self.agentcore().list_gateways().send())
-            .expect("list gateways");
-        out.items()
-            .iter()
-            .filter(|g| g.name() == name)
-            .map(|g| g.gateway_id().to_string())
-            .collect()
-    }
-    fn pools_named(&self, name: &str) -> Vec<String> {
-        let out = self
-            .rt
-            .block_on(self.cognito().list_user_pools().max_results(60).send())
-            .expect("pools");
-        out.user_pools()
-            .iter()
-            .filter(|p| p.name() == Some(name))
-            .filter_map(|p| p.id().map(str::to_string))
-            .collect()
-    }
-    fn targets(&self, gateway: &str) -> Vec<String> {
-        let out = self
-            .rt
-            .block_on(
-                self.agentcore()
-                    .list_gateway_targets()
-                    .gateway_identifier(gateway)
-                    .send(),
-            )
-            .expect("targets");
-        out.items().iter().map(|t| t.name().to_string()).collect()
-    }
-    fn role_exists(&self, name: &str) -> bool {
-        self.rt
-            .block_on(self.iam().get_role().role_name(name).send())
-            .is_ok()
-    }
-    fn bucket_exists(&self, name: &str) -> bool {
-        self.rt
-            .block_on(self.s3().head_bucket().bucket(name).send())
-            .is_ok()
-    }
-    fn clients(&self, pool: &str) -> Vec<String> {
-        let out = self
-            .rt
-            .block_on(
-                self.cognito()
-                    .list_user_pool_clients()
-                    .user_pool_id(pool)
-                    .max_results(60)
-                    .send(),
-            )
-            .expect("clients");
-        out.user_pool_clients()
-            .iter()
-            .filter_map(|c| c.client_name().map(str::to_string))
-            .collect()
-    }
-}
-
-/// A deploy running in the background, its progress lines readable from stderr.
-fn spawn_deploy(f: &Fixture, emu: &Emulator) -> std::process::Child {
-    Command::new(assert_cmd::cargo::cargo_bin("sre-agent-deploy"))
-        .current_dir(f.dir.path())
-        .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("BACKEND_API_KEY", "test-backend-key")
-        .envs(emu.env())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn")
-}
-
-fn fixture(n: &str) -> Fixture {
-    Fixture::with_config(&config(n))
-}
 
 #[test]
 fn full_deploy_builds_the_stack_and_a_rerun_changes_nothing() {
@@ -527,84 +404,6 @@ fn cleanup_without_a_state_file_finds_resources_by_tag() {
     assert!(emu.credential_providers().iter().all(|p| p.name != "sre-key-c"));
 }
 
-/// Kills the deploy (SIGKILL) after `boundary` steps finished, then resumes; exactly one of each
-/// resource must exist afterwards.
-fn kill_and_resume(emu: &Emulator, look: &Look, n: &str, boundary: usize) {
-    let f = fixture(n);
-    let mut child = spawn_deploy(&f, emu);
-    let stderr = child.stderr.take().expect("stderr");
-    let mut done = 0;
-    for line in BufReader::new(stderr).lines() {
-        let line = line.unwrap_or_default();
-        if line.contains(" done in ") {
-            done += 1;
-            if done == boundary {
-                let _ = child.kill();
-                break;
-            }
-        }
-    }
-    let _ = child.wait();
-    // Requests the killed process had already sent still complete, as they would at AWS: resume
-    // once they have (status 0 is "no answer yet"; a request still in the socket is not listed yet).
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    for _ in 0..250 {
-        if emu.calls().iter().all(|c| c.status != 0 || c.fault.is_some()) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    tool(&f, emu)
-        .args([
-            "--resume",
-            "--no-verify",
-            "--state-file",
-            &format!(".sre-agent-deploy/sre-e2e-{n}.json"),
-        ])
-        .assert()
-        .code(0);
-    let gateways = look.gateways_named(&format!("sre-gw-{n}"));
-    assert_eq!(gateways.len(), 1, "boundary {boundary}: one gateway");
-    let mut targets = look.targets(&gateways[0]);
-    targets.sort();
-    assert_eq!(
-        targets,
-        ["k8s-api", "logs-api", "metrics-api", "runbooks-api"],
-        "boundary {boundary}"
-    );
-    let pools = look.pools_named(&format!("sre-agent-sre-e2e-{n}"));
-    assert_eq!(pools.len(), 1, "boundary {boundary}: one pool");
-    assert_eq!(
-        look.clients(&pools[0]).len(),
-        1,
-        "boundary {boundary}: one client"
-    );
-    assert_eq!(
-        emu.credential_providers()
-            .iter()
-            .filter(|p| p.name == format!("sre-key-{n}"))
-            .count(),
-        1
-    );
-    tool(&f, emu)
-        .args(["--cleanup", "--deployment-id", &format!("sre-e2e-{n}"), "--yes"])
-        .assert()
-        .code(0);
-    assert!(
-        look.gateways_named(&format!("sre-gw-{n}")).is_empty(),
-        "boundary {boundary}: cleanup leaves nothing"
-    );
-}
-
-#[test]
-fn a_run_killed_at_any_step_boundary_resumes_without_twins() {
-    let emu = Emulator::start().expect("emulator");
-    let look = Look::new(&emu);
-    for boundary in 1..=12 {
-        kill_and_resume(&emu, &look, &format!("k{boundary}"), boundary);
-    }
-}
-
 #[test]
 fn lost_create_answers_are_adopted_not_twinned() {
     let emu = Emulator::start().expect("emulator");
@@ -691,8 +490,30 @@ fn a_second_run_on_the_same_state_fails_clearly() {
         .stderr(predicate::str::contains(
             "another sre-agent-deploy run holds the lock",
         ));
+    // A cleanup or a resume of the same deployment is refused the same way.
+    for args in [
+        vec!["--cleanup", "--deployment-id", "sre-e2e-w", "--yes"],
+        vec!["--resume", "--no-verify", "--deployment-id", "sre-e2e-w"],
+    ] {
+        tool(&f, &emu)
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("holds the lock"));
+    }
     for _ in lines {}
     assert_eq!(first.wait().expect("first run").code(), Some(0));
+    // Nothing was corrupted: the state is whole and complete, and a re-run changes nothing.
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(f.path(".sre-agent-deploy/sre-e2e-w.json")).expect("state"),
+    )
+    .expect("the state file is valid JSON");
+    assert_eq!(state["status"], "complete");
+    emu.faults().set_latency(std::time::Duration::ZERO);
+    tool(&f, &emu)
+        .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])
+        .assert()
+        .code(0);
 }
 
 #[test]

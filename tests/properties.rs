@@ -339,3 +339,95 @@ proptest! {
         }
     }
 }
+
+/// Any text (control characters, non-ASCII, very long) in the fields of each section.
+fn any_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        ".{0,40}",
+        "\\PC{0,300}",
+        Just(String::new()),
+        "[\\x00-\\x1f]{1,5}"
+    ]
+}
+
+prop_compose! {
+    fn hostile_config()(
+        aws in (any_text(), any_text(), any_text(), prop::option::of(any_text()), prop::option::of(any_text())),
+        cognito in (prop::option::of(any_text()), any_text(), prop::option::of(any_text()), prop::option::of(any_text()), prop::collection::vec(any_text(), 0..3)),
+        gateway in (any_text(), any_text(), any_text(), prop::option::of(any_text()), prop::option::of(any_text())),
+        targets in prop::collection::vec((any_text(), any_text(), any_text()), 0..4),
+        tls in (any_text(), any_text(), any_text(), any::<i64>(), any::<i64>(), prop::collection::vec(any_text(), 0..3)),
+        verify in (any_text(), any::<u64>(), any::<usize>(), prop::collection::vec(any_text(), 0..3), prop::option::of(any_text())),
+        version in any::<u32>(),
+    ) -> Config {
+        Config {
+            version,
+            aws: AwsConfig { account_id: aws.0, region: aws.1, role_name: aws.2, endpoint_url: aws.3, profile: aws.4 },
+            cognito: CognitoConfig {
+                user_pool_id: cognito.0,
+                cognito_domain: cognito.1,
+                client_id: cognito.2,
+                client_secret: cognito.3.as_deref().map(SecretRef::parse),
+                resource_server_id: None,
+                scopes: cognito.4,
+            },
+            gateway: GatewayConfig {
+                gateway_name: gateway.0,
+                s3_bucket: gateway.1,
+                s3_path_prefix: gateway.2,
+                provider_arn: gateway.3,
+                credential_provider_name: gateway.4,
+                api_key: Some(SecretRef::Env("BACKEND_API_KEY".into())),
+                targets: targets
+                    .into_iter()
+                    .map(|(name, spec, backend_url)| TargetConfig { name, spec, backend_url })
+                    .collect(),
+            },
+            tls: TlsConfig {
+                domain_name: tls.0,
+                ssl_cert_path: PathBuf::from(tls.1),
+                ssl_key_path: PathBuf::from(tls.2),
+                ca_bundle_path: None,
+                warn_days: tls.3,
+                fail_days: tls.4,
+                endpoints: tls.5,
+            },
+            verify: VerifyConfig {
+                health_path: verify.0,
+                timeout_seconds: verify.1,
+                concurrency: verify.2,
+                resolve: verify.3,
+                token_url: verify.4,
+                ..VerifyConfig::default()
+            },
+            deployment: DeploymentConfig::default(),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 400,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("proptest-regressions/validators.txt"))),
+        ..ProptestConfig::default()
+    })]
+
+    /// Hostile values in every field: validation returns findings (each naming a field, with a
+    /// message) and never panics; the config's YAML form loads back without a panic either.
+    #[test]
+    fn validators_never_panic_on_hostile_values(config in hostile_config()) {
+        let result = config.validate(&ctx());
+        for finding in &result.findings {
+            prop_assert!(!finding.field.is_empty() && !finding.message.is_empty(), "{finding:?}");
+        }
+        prop_assert!(result.findings.iter().any(|f| f.severity == Severity::Error) || config.version == 1);
+        if let Ok(text) = sre_agent_deploy::config::yaml::to_yaml(&config, "") {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join("config.yaml");
+            std::fs::write(&path, text).expect("write");
+            if let Ok(loaded) = load(&path, &*ENV, &[]) {
+                let _ = loaded.validate(&*ENV);
+            }
+        }
+    }
+}

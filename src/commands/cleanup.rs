@@ -55,6 +55,14 @@ pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result
     let runtime = super::runtime()?;
     let progress = Progress::stderr();
     let (mut store, found_by_tag) = match StateStore::open_existing(&state_path) {
+        // A state file of another deployment would delete that deployment's resources.
+        Ok(store) if store.state.deployment_id != deployment_id => {
+            return Err(Error::State(StateError::OtherDeployment {
+                path: state_path,
+                found: store.state.deployment_id.clone(),
+                expected: deployment_id,
+            }));
+        }
         Ok(store) => (store, false),
         Err(StateError::NotFound { .. }) => {
             let aws = aws_from_flags(args, env);

@@ -48,12 +48,10 @@ pub(super) fn open_store(config: &Config, base_dir: &Path, config_file: &Path) -
         store::new_state(&deployment_id, Some(config_path.clone()), config)
     })?;
     if store.state.deployment_id != deployment_id {
-        return Err(Error::State(StateError::Corrupt {
+        return Err(Error::State(StateError::OtherDeployment {
             path: state_path,
-            message: format!(
-                "it belongs to deployment {}, not {deployment_id}",
-                store.state.deployment_id
-            ),
+            found: store.state.deployment_id.clone(),
+            expected: deployment_id,
         }));
     }
     Ok(store)
@@ -86,6 +84,18 @@ pub fn resume(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Res
         }
         None => (store.state.config.clone(), PathBuf::from(".")),
     };
+    if let Some(id) = config
+        .deployment
+        .deployment_id
+        .as_ref()
+        .filter(|id| **id != store.state.deployment_id)
+    {
+        return Err(Error::State(StateError::OtherDeployment {
+            path: state_path,
+            found: store.state.deployment_id.clone(),
+            expected: id.clone(),
+        }));
+    }
     apply_config_change(&mut store, &config, args.yes)?;
     execute(store, &config, &base_dir, env, args, out)
 }

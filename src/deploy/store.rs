@@ -25,6 +25,12 @@ pub enum StateError {
         "the state file {path} has format version {version}, newer than this build reads ({STATE_SCHEMA_VERSION}); it was left untouched"
     )]
     TooNew { path: PathBuf, version: u64 },
+    #[error("the state file {path} belongs to deployment {found}, not {expected}; it was left untouched")]
+    OtherDeployment {
+        path: PathBuf,
+        found: String,
+        expected: String,
+    },
     #[error("no state file at {path}")]
     NotFound { path: PathBuf },
     #[error("cannot use the state file {path}: {source}")]
@@ -48,6 +54,10 @@ impl StateError {
                 path.display()
             ),
             Self::TooNew { .. } => "upgrade sre-agent-deploy to the version that wrote this file".into(),
+            Self::OtherDeployment { found, expected, .. } => format!(
+                "use the state file of deployment {expected} (or none, to start it), or pass \
+                 --deployment-id {found} to work on the deployment this file records"
+            ),
             Self::NotFound { .. } => {
                 "pass --state-file PATH, or run from the folder that holds .sre-agent-deploy/".into()
             }
@@ -125,9 +135,9 @@ impl StateStore {
     /// Opens the state file at `path` for writing, creating `fresh()` if it does not exist.
     pub fn open_or_create(path: &Path, fresh: impl FnOnce() -> State) -> Result<Self, StateError> {
         let lock = lock(path)?;
-        let state = match read(path) {
-            Ok(state) => state,
-            Err(StateError::NotFound { .. }) => fresh(),
+        let (state, created) = match read(path) {
+            Ok(state) => (state, false),
+            Err(StateError::NotFound { .. }) => (fresh(), true),
             Err(e) => return Err(e),
         };
         let mut store = Self {
@@ -135,7 +145,11 @@ impl StateStore {
             state,
             _lock: lock,
         };
-        store.save()?;
+        // An existing file is written only when the run changes something, never just for opening
+        // it (the caller may still refuse it, as another deployment's file).
+        if created {
+            store.save()?;
+        }
         Ok(store)
     }
 
@@ -179,7 +193,16 @@ pub fn read(path: &Path) -> Result<State, StateError> {
     };
     let mut text = String::new();
     match File::open(path) {
-        Ok(mut f) => f.read_to_string(&mut text).map_err(io)?,
+        Ok(mut f) => match f.read_to_string(&mut text) {
+            Ok(_) => 0,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(StateError::Corrupt {
+                    path: path.to_path_buf(),
+                    message: "it is not text (not valid UTF-8)".into(),
+                });
+            }
+            Err(e) => return Err(io(e)),
+        },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(StateError::NotFound {
                 path: path.to_path_buf(),

@@ -12,7 +12,8 @@ use super::certinfo::utc;
 use super::check::{Check, Component, Status};
 use super::jwt;
 
-/// What the token request needs.
+/// What the token request needs. `Debug` shows the secret as `[REDACTED]`.
+#[derive(Debug)]
 pub struct TokenRequest<'a> {
     pub url: &'a str,
     pub client_id: &'a str,
@@ -21,7 +22,9 @@ pub struct TokenRequest<'a> {
     pub scopes: &'a [String],
 }
 
-/// A token that passed the request; its claims may still have failed a check.
+/// A token that passed the request; its claims may still have failed a check. `Debug` shows the
+/// token as `[REDACTED]`.
+#[derive(Debug)]
 pub struct Token {
     pub access_token: SecretString,
     pub expires_at: Option<OffsetDateTime>,
@@ -260,6 +263,25 @@ mod tests {
 
     fn statuses(checks: &[Check]) -> Vec<(String, Status)> {
         checks.iter().map(|c| (c.name.clone(), c.status)).collect()
+    }
+
+    #[test]
+    fn debug_formatting_redacts_the_secret_and_the_token() {
+        let secret = SecretString::from("client-secret-value-1");
+        let request = TokenRequest {
+            url: "http://127.0.0.1:9/oauth2/token",
+            client_id: "abc",
+            client_secret: &secret,
+            scopes: &[],
+        };
+        let token = Token {
+            access_token: SecretString::from("eyJ.token-value-2.sig"),
+            expires_at: None,
+        };
+        let shown = format!("{request:?} {token:?} {secret:?}");
+        assert!(!shown.contains("client-secret-value-1"), "{shown}");
+        assert!(!shown.contains("token-value-2"), "{shown}");
+        assert!(shown.contains("REDACTED"), "{shown}");
     }
 
     #[test]

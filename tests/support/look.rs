@@ -48,4 +48,65 @@ impl Look {
     pub fn agentcore(&self) -> aws_sdk_bedrockagentcorecontrol::Client {
         aws_sdk_bedrockagentcorecontrol::Client::new(&self.conf)
     }
+
+    pub fn gateways_named(&self, name: &str) -> Vec<String> {
+        let out = self
+            .rt
+            .block_on(self.agentcore().list_gateways().send())
+            .expect("list gateways");
+        out.items()
+            .iter()
+            .filter(|g| g.name() == name)
+            .map(|g| g.gateway_id().to_string())
+            .collect()
+    }
+    pub fn pools_named(&self, name: &str) -> Vec<String> {
+        let out = self
+            .rt
+            .block_on(self.cognito().list_user_pools().max_results(60).send())
+            .expect("pools");
+        out.user_pools()
+            .iter()
+            .filter(|p| p.name() == Some(name))
+            .filter_map(|p| p.id().map(str::to_string))
+            .collect()
+    }
+    pub fn targets(&self, gateway: &str) -> Vec<String> {
+        let out = self
+            .rt
+            .block_on(
+                self.agentcore()
+                    .list_gateway_targets()
+                    .gateway_identifier(gateway)
+                    .send(),
+            )
+            .expect("targets");
+        out.items().iter().map(|t| t.name().to_string()).collect()
+    }
+    pub fn role_exists(&self, name: &str) -> bool {
+        self.rt
+            .block_on(self.iam().get_role().role_name(name).send())
+            .is_ok()
+    }
+    pub fn bucket_exists(&self, name: &str) -> bool {
+        self.rt
+            .block_on(self.s3().head_bucket().bucket(name).send())
+            .is_ok()
+    }
+    pub fn clients(&self, pool: &str) -> Vec<String> {
+        let out = self
+            .rt
+            .block_on(
+                self.cognito()
+                    .list_user_pool_clients()
+                    .user_pool_id(pool)
+                    .max_results(60)
+                    .send(),
+            )
+            .expect("clients");
+        out.user_pool_clients()
+            .iter()
+            .filter_map(|c| c.client_name().map(str::to_string))
+            .collect()
+    }
 }

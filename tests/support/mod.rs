@@ -5,6 +5,7 @@
 pub mod apt;
 pub mod certs;
 pub mod chromium;
+pub mod deployment;
 pub mod emulator;
 pub mod look;
 pub mod original_layout;

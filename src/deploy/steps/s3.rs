@@ -3,7 +3,7 @@
 use crate::aws::s3::{self, BucketAccess};
 use crate::deploy::context::{Found, StepCx};
 use crate::deploy::error::DeployError;
-use crate::deploy::state::ResourceKind;
+use crate::deploy::state::{LedgerStatus, ResourceKind};
 
 pub async fn bucket(cx: &StepCx) -> Result<(), DeployError> {
     let plan = cx.plan();
@@ -13,7 +13,13 @@ pub async fn bucket(cx: &StepCx) -> Result<(), DeployError> {
     match s3::bucket_access(c, name).await.map_err(cx.aws(name.as_str()))? {
         BucketAccess::Accessible => {
             let ours = match &entry {
-                Some(e) if e.status == crate::deploy::state::LedgerStatus::Present => e.created_by_us,
+                Some(e) if e.status == LedgerStatus::Present => e.created_by_us,
+                // This deployment sent the create and stopped before recording it: the bucket is
+                // ours, and may still lack its public access block and tag, which follow the create.
+                Some(e) if e.status == LedgerStatus::Intended => {
+                    finish_new_bucket(cx, name).await?;
+                    true
+                }
                 _ => cx.is_ours(&s3::bucket_tags(c, name).await.map_err(cx.aws(name.as_str()))?),
             };
             if entry.is_none() || !ours {
@@ -48,18 +54,26 @@ pub async fn bucket(cx: &StepCx) -> Result<(), DeployError> {
                 }
                 Err(e) => return Err(cx.aws(name.as_str())(e)),
             }
+            // Recorded as present only once it is blocked and tagged, so a present bucket is whole.
+            finish_new_bucket(cx, name).await?;
             cx.present(ResourceKind::S3Bucket, name, Found::new(true), None)
                 .await?;
-            let (blocked, tagged) = tokio::join!(
-                s3::block_public_access(c, name),
-                s3::tag_bucket(c, name, &plan.tags)
-            );
-            blocked.map_err(cx.aws(name.as_str()))?;
-            tagged.map_err(cx.aws(name.as_str()))?;
             cx.say(format!("created bucket {name} (public access blocked)"));
             Ok(())
         }
     }
+}
+
+/// Blocks public access to a bucket this deployment created and tags it as the deployment's.
+async fn finish_new_bucket(cx: &StepCx, name: &str) -> Result<(), DeployError> {
+    let c = &cx.clients().s3;
+    let (blocked, tagged) = tokio::join!(
+        s3::block_public_access(c, name),
+        s3::tag_bucket(c, name, &cx.plan().tags)
+    );
+    blocked.map_err(cx.aws(name))?;
+    tagged.map_err(cx.aws(name))?;
+    Ok(())
 }
 
 /// Uploads each rendered spec unless the object already holds the same content.
@@ -82,16 +96,26 @@ pub async fn specs(cx: &StepCx) -> Result<(), DeployError> {
                 .map_err(cx.aws(key.as_str()))?
         };
         let uri = plan.s3_uri(key);
+        let entry = cx.entry(ResourceKind::S3Object, key).await;
         if before.as_deref() == Some(spec.digest.as_str()) {
+            // An upload this deployment sent before it stopped, unrecorded: record it now.
+            if let Some(e) = entry.filter(|e| e.status == LedgerStatus::Intended) {
+                cx.present(
+                    ResourceKind::S3Object,
+                    key,
+                    Found::new(e.created_by_us),
+                    Some(&plan.bucket),
+                )
+                .await?;
+            }
             cx.output(&format!("spec_uri:{}", spec.target), &uri).await?;
             return Ok::<bool, DeployError>(false);
         }
-        let ours = before.is_none()
-            || cx
-                .entry(ResourceKind::S3Object, key)
-                .await
-                .is_some_and(|e| e.created_by_us);
-        cx.intend(ResourceKind::S3Object, key, Some(&plan.bucket)).await?;
+        let ours = before.is_none() || entry.is_some_and(|e| e.created_by_us);
+        // Replacing an object that is not ours does not make it ours.
+        if ours {
+            cx.intend(ResourceKind::S3Object, key, Some(&plan.bucket)).await?;
+        }
         s3::put_object(c, &plan.bucket, key, &spec.body, &spec.digest)
             .await
             .map_err(cx.aws(key.as_str()))?;

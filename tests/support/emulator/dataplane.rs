@@ -53,7 +53,8 @@ pub struct DataPlane {
     encoding: EncodingKey,
     jwks: serde_json::Value,
     refusals: Mutex<Vec<Refusal>>,
-    issued: Mutex<usize>,
+    /// Every access token issued, for the secret-leak scan.
+    issued: Mutex<Vec<String>>,
     /// A misconfigured gateway that lets every request in (for the negative checks' tests).
     open: std::sync::atomic::AtomicBool,
 }
@@ -83,7 +84,7 @@ impl DataPlane {
             encoding,
             jwks,
             refusals: Mutex::new(Vec::new()),
-            issued: Mutex::new(0),
+            issued: Mutex::new(Vec::new()),
             open: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -108,7 +109,11 @@ impl DataPlane {
     }
 
     pub fn tokens_issued(&self) -> usize {
-        *self.issued.lock().unwrap_or_else(PoisonError::into_inner)
+        self.issued.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.issued.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     pub async fn handle(&self, parts: hyper::http::request::Parts, body: Bytes) -> Resp {
@@ -177,7 +182,10 @@ impl DataPlane {
         let Ok(token) = jsonwebtoken::encode(&header, &claims, &self.encoding) else {
             return json(500, &serde_json::json!({"error": "server_error"}));
         };
-        *self.issued.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        self.issued
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(token.clone());
         json(
             200,
             &serde_json::json!({"access_token": token, "expires_in": TOKEN_SECONDS, "token_type": "Bearer"}),

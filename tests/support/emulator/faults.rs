@@ -123,6 +123,26 @@ pub struct Decision {
     pub fault: Option<FaultKind>,
     /// Whether a `Delay` fault fired.
     pub delayed: bool,
+    /// Whether a freeze holds the call until it is thawed (see [`Faults::freeze_at`]).
+    pub held: bool,
+}
+
+/// What becomes of the calls a freeze held, once the test has killed the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Thaw {
+    /// They run (their effect happens; the answers go nowhere): "the call reached AWS".
+    Run,
+    /// They are dropped unanswered without running: "the process died before sending".
+    Drop,
+}
+
+/// A freeze: from the `at`-th call on, every call is held until thawed.
+#[derive(Debug, Clone, Copy)]
+struct Freeze {
+    at: u64,
+    seen: u64,
+    held: u64,
+    thawed: Option<Thaw>,
 }
 
 /// xorshift64*: small, fast and repeatable.
@@ -165,6 +185,7 @@ struct State {
     latency: Duration,
     rules: Vec<Option<ActiveRule>>,
     counts: [u64; 5],
+    freeze: Option<Freeze>,
 }
 
 /// Latency and fault rules; cheap to clone (all clones share the same state).
@@ -229,11 +250,43 @@ impl Faults {
             .map_or(0, |r| r.fired)
     }
 
-    /// Removes every rule and sets the latency back to zero. The counters are kept.
+    /// Removes every rule and sets the latency back to zero. The counters are kept. A freeze
+    /// still holding calls is thawed with [`Thaw::Drop`].
     pub fn clear(&self) {
         let mut state = self.state();
         state.rules.clear();
         state.latency = Duration::ZERO;
+        if let Some(freeze) = &mut state.freeze {
+            freeze.thawed.get_or_insert(Thaw::Drop);
+        }
+    }
+
+    /// Holds the `at`-th call from now (1 = the next one) and every call after it, until
+    /// [`thaw`](Self::thaw): the process under test can then be killed at exactly that point.
+    pub fn freeze_at(&self, at: u64) {
+        self.state().freeze = Some(Freeze {
+            at: at.max(1),
+            seen: 0,
+            held: 0,
+            thawed: None,
+        });
+    }
+
+    /// How many calls the freeze holds (or held).
+    pub fn held(&self) -> u64 {
+        self.state().freeze.map_or(0, |f| f.held)
+    }
+
+    /// Releases the held calls as `how` says; later calls pass normally.
+    pub fn thaw(&self, how: Thaw) {
+        if let Some(freeze) = &mut self.state().freeze {
+            freeze.thawed = Some(how);
+        }
+    }
+
+    /// For a held call: how it is released, once the freeze is thawed.
+    pub fn thawed(&self) -> Option<Thaw> {
+        self.state().freeze.and_then(|f| f.thawed)
     }
 
     /// How many faults of each kind were injected so far.
@@ -255,7 +308,18 @@ impl Faults {
             delay: state.latency,
             fault: None,
             delayed: false,
+            held: false,
         };
+        if let Some(freeze) = &mut state.freeze
+            && freeze.thawed.is_none()
+        {
+            freeze.seen += 1;
+            if freeze.seen >= freeze.at {
+                freeze.held += 1;
+                decision.held = true;
+                return decision;
+            }
+        }
         let mut fired_kinds = Vec::new();
         for active in state.rules.iter_mut().flatten() {
             let is_delay = matches!(active.rule.kind, FaultKind::Delay(_));

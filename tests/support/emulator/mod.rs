@@ -24,7 +24,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use dataplane::Refusal;
-pub use faults::{Decision, FaultCounts, FaultKind, FaultRule, Faults, RuleId, Trigger};
+pub use faults::{Decision, FaultCounts, FaultKind, FaultRule, Faults, RuleId, Thaw, Trigger};
 pub use identity::{ACCOUNT_ID, StoredProvider};
 pub use moto::{MOTO_VERSION, Moto, VENV_ENV, default_venv, ensure_venv};
 pub use proxy::Call;
@@ -148,6 +148,11 @@ impl Emulator {
     /// How many tokens the token endpoint issued.
     pub fn tokens_issued(&self) -> usize {
         self.shared.dataplane.tokens_issued()
+    }
+
+    /// The access tokens the token endpoint issued.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.shared.dataplane.issued_tokens()
     }
 
     /// The token endpoint (`/oauth2/token`) and MCP endpoint (`/mcp`) URLs.

@@ -19,7 +19,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 
 use super::EmulatorError;
-use super::faults::{FaultKind, Faults};
+use super::faults::{FaultKind, Faults, Thaw};
 use super::identity::{self, IdentityStore};
 use super::wire::{self, Reply, RequestInfo};
 
@@ -240,6 +240,26 @@ async fn handle(req: Request<Incoming>, shared: &Shared, reset: &AtomicBool) -> 
         });
         calls.len() - 1
     };
+    if decision.held {
+        // Frozen: wait for the test to kill the client and say what became of this call.
+        let how = loop {
+            if let Some(how) = shared.faults.thawed() {
+                break how;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        };
+        if how == Thaw::Run {
+            let _ = dispatch(parts, body, &info, query.as_deref(), shared).await;
+        }
+        if let Some(call) = shared.calls().get_mut(index) {
+            call.fault = Some(match how {
+                Thaw::Run => FaultKind::LoseResponse,
+                Thaw::Drop => FaultKind::Reset,
+            });
+        }
+        reset.store(true, Ordering::SeqCst);
+        return Err(Abort("a frozen call was released after the client died".into()));
+    }
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
     }
