@@ -8,7 +8,7 @@ mod support;
 
 use aws_sdk_iam::types::Tag as IamTag;
 use aws_sdk_s3::types::{Tag as S3Tag, Tagging};
-use support::deployment::{fixture, tool};
+use support::deployment::{assert_none_left_but_pools, fixture, tool};
 use support::emulator::Emulator;
 use support::look::Look;
 
@@ -127,28 +127,6 @@ fn cleanup_by_state_and_by_tag_leaves_every_look_alike() {
         };
         survivors_are_all_there(&look, n, context);
         // The deployment's own pool is gone; the same-named look-alike is the one left.
-        assert_none_left_but_pools(&emu, &look, n, context);
+        assert_none_left_but_pools(&emu, &look, n, context, 1);
     }
-}
-
-/// Nothing of deployment `n` is left (its pool is checked by count: a look-alike has its name).
-fn assert_none_left_but_pools(emu: &Emulator, look: &Look, n: &str, context: &str) {
-    assert!(
-        look.gateways_named(&format!("sre-gw-{n}")).is_empty(),
-        "{context}: gateway left"
-    );
-    assert!(
-        !look.role_exists(&format!("SreGatewayRole{n}")),
-        "{context}: role left"
-    );
-    assert!(
-        !look.bucket_exists(&format!("sre-specs-{n}")),
-        "{context}: bucket left"
-    );
-    assert!(
-        emu.credential_providers()
-            .iter()
-            .all(|p| p.name != format!("sre-key-{n}")),
-        "{context}: provider left"
-    );
 }

@@ -32,6 +32,21 @@ fn inject(emu: &Emulator, seed: u64) {
     }
 }
 
+/// A fresh deploy of `f`'s config, with the JSON report on stdout.
+fn deploy(f: &support::Fixture, emu: &Emulator) -> std::process::Output {
+    tool(f, emu)
+        .args([
+            "--non-interactive",
+            "--no-verify",
+            "-c",
+            "config.yaml",
+            "--output",
+            "json",
+        ])
+        .output()
+        .expect("run")
+}
+
 struct Run {
     seed: u64,
     resumes: u32,
@@ -50,17 +65,7 @@ fn seeded_deploys_under_faults_finish_without_twins_or_leaks() {
     let look = Look::new(&emu);
     // Without faults: how many attempts a fresh deployment makes (its calls, no retries).
     let reference = fixture("fref");
-    let output = tool(&reference, &emu)
-        .args([
-            "--non-interactive",
-            "--no-verify",
-            "-c",
-            "config.yaml",
-            "--output",
-            "json",
-        ])
-        .output()
-        .expect("run");
+    let output = deploy(&reference, &emu);
     assert_eq!(output.status.code(), Some(0));
     let baseline = json_output(&output)["calls"].as_u64().expect("calls");
     tool(&reference, &emu)
@@ -74,17 +79,7 @@ fn seeded_deploys_under_faults_finish_without_twins_or_leaks() {
         inject(&emu, seed);
         let injected_before = emu.faults().counts().total();
         let begun = Instant::now();
-        let mut output = tool(&f, &emu)
-            .args([
-                "--non-interactive",
-                "--no-verify",
-                "-c",
-                "config.yaml",
-                "--output",
-                "json",
-            ])
-            .output()
-            .expect("run");
+        let mut output = deploy(&f, &emu);
         let mut attempts = 0;
         let mut resumes = 0;
         loop {

@@ -58,8 +58,9 @@ fn expiry_model(
 /// for any one non-empty label when at least two labels follow it; otherwise labels are equal,
 /// ignoring case; any other `*` matches nothing.
 fn covers_model(pattern: &str, host: &str) -> bool {
-    let pattern = pattern.to_ascii_lowercase();
-    let host = host.to_ascii_lowercase();
+    // A name with one trailing dot is the same name in absolute form.
+    let pattern = pattern.strip_suffix('.').unwrap_or(pattern).to_ascii_lowercase();
+    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
     let p: Vec<&str> = pattern.split('.').collect();
     let h: Vec<&str> = host.split('.').collect();
     if host.parse::<std::net::IpAddr>().is_ok() || p.len() != h.len() {

@@ -1,8 +1,9 @@
 //! Counting AWS calls per deployment step: an SDK interceptor adds each attempt (retries
-//! included) to the counter of the step whose task is running, and remembers the operation.
+//! included) to the counter of the step whose task is running, and tells the step's listener (the
+//! dashboard) which operation it is.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -18,8 +19,6 @@ pub type OperationListener = Box<dyn Fn(&str) + Send + Sync>;
 #[derive(Default)]
 pub struct StepCalls {
     pub attempts: AtomicU32,
-    /// The operation of the latest attempt, for progress displays.
-    pub current: Mutex<Option<String>>,
     listener: Option<OperationListener>,
 }
 
@@ -27,7 +26,6 @@ impl std::fmt::Debug for StepCalls {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StepCalls")
             .field("attempts", &self.attempts)
-            .field("current", &self.current)
             .finish_non_exhaustive()
     }
 }
@@ -71,9 +69,6 @@ impl Intercept for CallCounter {
             calls.attempts.fetch_add(1, Ordering::Relaxed);
             if let (Some(listener), Some(operation)) = (&calls.listener, &operation) {
                 listener(operation);
-            }
-            if let Ok(mut current) = calls.current.lock() {
-                *current = operation;
             }
         });
         Ok(())

@@ -7,8 +7,9 @@ use std::net::IpAddr;
 
 /// Whether the certificate name `pattern` (a SAN dNSName) covers `host`.
 pub fn covers(pattern: &str, host: &str) -> bool {
-    let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    // One trailing dot is the absolute form of the same name; more than one is malformed.
+    let pattern = pattern.strip_suffix('.').unwrap_or(pattern).to_ascii_lowercase();
+    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
     if pattern.is_empty() || host.is_empty() || host.parse::<IpAddr>().is_ok() {
         return false;
     }
@@ -22,7 +23,7 @@ pub fn covers(pattern: &str, host: &str) -> bool {
                 None => false,
             }
         }
-        None => !pattern.contains('*') && pattern == host,
+        None => !pattern.contains('*') && !pattern.split('.').any(str::is_empty) && pattern == host,
     }
 }
 
@@ -42,6 +43,8 @@ mod tests {
     fn exact_names_match_case_insensitively() {
         assert!(covers("backend.corp.internal", "Backend.Corp.Internal"));
         assert!(covers("backend.corp.internal.", "backend.corp.internal"));
+        assert!(covers("backend.corp.internal", "backend.corp.internal."));
+        assert!(!covers("backend.corp.internal..", "backend.corp.internal"));
         assert!(!covers("backend.corp.internal", "api.corp.internal"));
     }
 

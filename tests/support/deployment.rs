@@ -102,13 +102,20 @@ pub fn assert_one_of_each(emu: &Emulator, look: &Look, n: &str, context: &str) {
 
 /// Nothing of deployment `n` is left.
 pub fn assert_none_left(emu: &Emulator, look: &Look, n: &str, context: &str) {
+    assert_none_left_but_pools(emu, look, n, context, 0);
+}
+
+/// Nothing of deployment `n` is left, except `pools` user pools with its pool's name that are not
+/// its own (look-alikes: user pool names are not unique).
+pub fn assert_none_left_but_pools(emu: &Emulator, look: &Look, n: &str, context: &str, pools: usize) {
     assert!(
         look.gateways_named(&format!("sre-gw-{n}")).is_empty(),
         "{context}: gateway left"
     );
-    assert!(
-        look.pools_named(&format!("sre-agent-sre-e2e-{n}")).is_empty(),
-        "{context}: pool left"
+    assert_eq!(
+        look.pools_named(&format!("sre-agent-sre-e2e-{n}")).len(),
+        pools,
+        "{context}: pools with the deployment's pool name"
     );
     assert!(
         emu.credential_providers()

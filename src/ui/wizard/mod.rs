@@ -3,11 +3,13 @@
 //!
 //! - `ask`: the `Ask` trait and its inquire implementation;
 //! - `discover`: read-only listings of the account (pools, buckets, roles, gateways);
-//! - `sections`: the questions and their validation by the config models;
+//! - `sections`: the questions, section by section;
+//! - `fields`: one question about one field, checked by the config models;
 //! - `secrets`: secret references (`env:`, `file:`, or typed and saved 0600).
 
 pub mod ask;
 pub mod discover;
+mod fields;
 mod secrets;
 pub mod sections;
 

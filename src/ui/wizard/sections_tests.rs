@@ -3,7 +3,7 @@ use std::collections::{HashMap, VecDeque};
 use secrecy::SecretString;
 
 use super::*;
-use crate::ui::wizard::ask::Check;
+use crate::ui::wizard::ask::{Check, Question};
 
 /// Answers from a script, the way an operator would type them; records what was asked and the
 /// rejections the checks gave.
