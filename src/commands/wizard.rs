@@ -71,19 +71,17 @@ pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result
         )?;
     let mut sections: Vec<Section> = if keep { Vec::new() } else { Section::ALL.to_vec() };
     let mut store: Option<StateStore> = None;
+    let mut discovered_in = aws.region;
     loop {
-        let region_before = config.aws.region.clone();
-        answer(
-            wizard::ask_sections(
-                &mut ask,
-                &sections,
-                &mut config,
-                &context(&base_dir, env, &found, chain_region.as_deref()),
-            ),
-            &path,
-        )?;
-        if config.aws.region != region_before && !region_before.is_empty() {
-            found = runtime.block_on(discover::discover(&config.aws));
+        for section in &sections {
+            let cx = context(&base_dir, env, &found, chain_region.as_deref());
+            answer(wizard::sections::ask(&mut ask, *section, &mut config, &cx), &path)?;
+            // Another region has other pools, buckets and gateways to offer.
+            if config.aws.region != discovered_in {
+                ask.say(&format!("Looking at {} (read-only)...", config.aws.region));
+                found = runtime.block_on(discover::discover(&config.aws));
+                discovered_in.clone_from(&config.aws.region);
+            }
         }
         let findings = wizard::findings(&config, &context(&base_dir, env, &found, chain_region.as_deref()));
         if let Some(section) = wizard::first_error_section(&findings) {

@@ -51,19 +51,6 @@ pub fn welcome(account: Option<&str>, region: &str, config_path: &Path, exists: 
     )
 }
 
-/// Asks `sections` in order.
-pub fn ask_sections(
-    ask: &mut dyn Ask,
-    sections: &[Section],
-    config: &mut Config,
-    cx: &Context<'_>,
-) -> Result<(), Stopped> {
-    for section in sections {
-        sections::ask(ask, *section, config, cx)?;
-    }
-    Ok(())
-}
-
 /// The config's findings (errors first), as `--validate-only` reports them.
 pub fn findings(config: &Config, cx: &Context<'_>) -> Vec<Finding> {
     let ctx = ValidationContext {

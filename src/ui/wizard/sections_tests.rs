@@ -148,7 +148,9 @@ fn a_fresh_config_is_filled_from_discovery_and_answers() {
         "", // no CA bundle
     ]);
     let mut config = Config::default();
-    super::super::ask_sections(&mut script, &Section::ALL, &mut config, &cx).unwrap();
+    for section in Section::ALL {
+        super::ask(&mut script, section, &mut config, &cx).unwrap();
+    }
     assert!(script.answers.is_empty(), "unused answers: {:?}", script.answers);
     assert_eq!(config.aws.region, "eu-west-1");
     assert_eq!(config.aws.account_id, "123456789012");
