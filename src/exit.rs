@@ -17,7 +17,8 @@ pub enum ExitStatus {
     /// 4: verification found failures (or warnings, with `--strict`): the deployment exists but
     /// is not proven to work; the report says what to fix.
     VerificationFailed,
-    /// 130: interrupted (Ctrl-C); the state is saved and it can be resumed.
+    /// 130: interrupted (Ctrl-C, `q` on the dashboard); the state is saved and it can be resumed.
+    /// Also the wizard stopped before anything was created.
     Interrupted,
 }
 
@@ -48,4 +49,5 @@ Exit codes:
   2    usage or I/O problem: bad flags, unreadable or malformed file, state file locked or corrupt
   3    deployment or cleanup failed part way; state saved, resume with the printed command
   4    verification failed (or warned, with --strict): see the report's recommendations
-  130  interrupted (Ctrl-C); state saved, resume with the printed command";
+  130  interrupted (Ctrl-C, or q on the dashboard); state saved, resume with the printed command.
+       Also: the wizard stopped at a prompt or the review, before anything was created";
