@@ -3,6 +3,10 @@
 //! ```sh
 //! cargo run --example local-aws > endpoint.env &   # prints one line: AWS_ENDPOINT_URL=http://127.0.0.1:PORT
 //! LOCAL_AWS_LATENCY_MS=50 adds 50 ms to every call.
+//! LOCAL_AWS_READY_GATEWAY_SECS=4 LOCAL_AWS_READY_TARGET_SECS=2: READY that long after the create.
+//! LOCAL_AWS_ROLE_PROPAGATION_SECS=5: a new role cannot be assumed by the gateway for 5 s.
+//! GET $AWS_ENDPOINT_URL/_emulator/calls is the call log (operation, status, at_ms, served_ms);
+//! DELETE clears it.
 //! LOCAL_AWS_TLS_DIR=target/demo LOCAL_AWS_BACKEND_PORTS=8011,8012 also serves the demo backends:
 //! TLS on 127.0.0.1 at those ports with DIR/fullchain.pem and DIR/privkey.pem, `GET /health` → 200.
 //! ```
@@ -42,12 +46,32 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let seconds = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(std::time::Duration::from_secs_f64)
+    };
     // LOCAL_AWS_LATENCY_MS adds that much latency to every call (for the deploy benchmark).
     if let Some(ms) = std::env::var("LOCAL_AWS_LATENCY_MS")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
     {
         emu.faults().set_latency(std::time::Duration::from_millis(ms));
+    }
+    // LOCAL_AWS_READY_GATEWAY_SECS / _TARGET_SECS: READY that long after the create, as the
+    // real service does (default: at the first look after it).
+    let (gateway, target) = (
+        seconds("LOCAL_AWS_READY_GATEWAY_SECS").unwrap_or_default(),
+        seconds("LOCAL_AWS_READY_TARGET_SECS").unwrap_or_default(),
+    );
+    if let Err(e) = emu.set_ready_after(gateway, target) {
+        eprintln!("local-aws: cannot set the READY delays: {e}");
+        return ExitCode::FAILURE;
+    }
+    // LOCAL_AWS_ROLE_PROPAGATION_SECS: a new role is not assumable for that long.
+    if let Some(d) = seconds("LOCAL_AWS_ROLE_PROPAGATION_SECS") {
+        emu.set_role_propagation(d);
     }
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,

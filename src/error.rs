@@ -69,7 +69,21 @@ impl Error {
             }
             Self::Load(LoadError::Override(o)) => o.suggestion.clone(),
             Self::AlreadyExists { .. } => Some("pass --force to overwrite it, or choose another --output".into()),
-            Self::Write { .. } => Some("check that the folder exists and is writable".into()),
+            Self::Write { path, source } => {
+                let folder = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map_or_else(|| ".".to_string(), |p| p.display().to_string());
+                Some(match source.kind() {
+                    std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                        format!("free space on the disk that holds {folder}, then run the command again")
+                    }
+                    std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+                        format!("make {folder} writable for this user, then run the command again")
+                    }
+                    _ => format!("check that {folder} exists, is writable and has free space"),
+                })
+            }
             Self::State(e) => e.suggestion(),
             Self::Deploy { error, resume } => {
                 let fix = error.suggestion().map(|s| format!("{s}\n  ")).unwrap_or_default();

@@ -315,8 +315,17 @@ pub async fn get_target(c: &Client, gateway_id: &str, target_id: &str) -> Result
     }
 }
 
-/// `(id, name)` of the gateway's targets.
-pub async fn list_targets(c: &Client, gateway_id: &str) -> Result<Vec<(String, String)>, AwsError> {
+/// A target as `ListGatewayTargets` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetSummary {
+    pub id: String,
+    pub name: String,
+    /// The service's status (`CREATING`, `READY`...): a listing carries no status reasons.
+    pub status: String,
+}
+
+/// The gateway's targets, with their statuses.
+pub async fn list_targets(c: &Client, gateway_id: &str) -> Result<Vec<TargetSummary>, AwsError> {
     let pages: Vec<_> = c
         .list_gateway_targets()
         .gateway_identifier(gateway_id)
@@ -330,7 +339,11 @@ pub async fn list_targets(c: &Client, gateway_id: &str) -> Result<Vec<(String, S
         .flat_map(
             aws_sdk_bedrockagentcorecontrol::operation::list_gateway_targets::ListGatewayTargetsOutput::items,
         )
-        .map(|t| (t.target_id().to_string(), t.name().to_string()))
+        .map(|t| TargetSummary {
+            id: t.target_id().to_string(),
+            name: t.name().to_string(),
+            status: t.status().as_str().to_string(),
+        })
         .collect())
 }
 

@@ -28,22 +28,37 @@ pub async fn create_user_pool(
         .ok_or_else(|| AwsError::other("cognito-idp:CreateUserPool", "the response has no pool id"))
 }
 
-/// The pool's tags, or `None` when the pool does not exist.
-pub async fn describe_user_pool(c: &Client, id: &str) -> Result<Option<BTreeMap<String, String>>, AwsError> {
+/// What `DescribeUserPool` says about a pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolInfo {
+    pub tags: BTreeMap<String, String>,
+    /// The pool's hosted-UI domain prefix, if it has one.
+    pub domain: Option<String>,
+}
+
+/// The pool's tags and domain, or `None` when the pool does not exist.
+pub async fn describe_pool(c: &Client, id: &str) -> Result<Option<PoolInfo>, AwsError> {
     match call(
         "cognito-idp:DescribeUserPool",
         c.describe_user_pool().user_pool_id(id).send(),
     )
     .await
     {
-        Ok(out) => Ok(out.user_pool().map(|p| {
-            p.user_pool_tags()
+        Ok(out) => Ok(out.user_pool().map(|p| PoolInfo {
+            tags: p
+                .user_pool_tags()
                 .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            domain: p.domain().filter(|d| !d.is_empty()).map(str::to_string),
         })),
         Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// The pool's tags, or `None` when the pool does not exist.
+pub async fn describe_user_pool(c: &Client, id: &str) -> Result<Option<BTreeMap<String, String>>, AwsError> {
+    Ok(describe_pool(c, id).await?.map(|p| p.tags))
 }
 
 pub async fn list_user_pools(c: &Client) -> Result<Vec<(String, String)>, AwsError> {

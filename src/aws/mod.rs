@@ -6,6 +6,7 @@ pub mod agentcore;
 pub mod calls;
 pub mod cognito;
 pub mod iam;
+pub mod resend;
 pub mod s3;
 
 use std::fmt;
@@ -21,6 +22,7 @@ use aws_types::region::Region;
 
 use crate::config::AwsConfig;
 use calls::CallCounter;
+use resend::NoBlindResend;
 
 /// The SDK clients of one deployment, all in the deployment's region.
 #[derive(Debug, Clone)]
@@ -58,9 +60,11 @@ impl Clients {
         let s3 = aws_sdk_s3::config::Builder::from(&shared)
             .force_path_style(path_style)
             .interceptor(CallCounter)
+            .interceptor(NoBlindResend)
             .build();
-        let mut agentcore =
-            aws_sdk_bedrockagentcorecontrol::config::Builder::from(&shared).interceptor(CallCounter);
+        let mut agentcore = aws_sdk_bedrockagentcorecontrol::config::Builder::from(&shared)
+            .interceptor(CallCounter)
+            .interceptor(NoBlindResend);
         if let Some(endpoint) = &aws.endpoint_url {
             agentcore = agentcore.endpoint_url(endpoint);
         }
@@ -68,11 +72,13 @@ impl Clients {
             iam: aws_sdk_iam::Client::from_conf(
                 aws_sdk_iam::config::Builder::from(&shared)
                     .interceptor(CallCounter)
+                    .interceptor(NoBlindResend)
                     .build(),
             ),
             cognito: aws_sdk_cognitoidentityprovider::Client::from_conf(
                 aws_sdk_cognitoidentityprovider::config::Builder::from(&shared)
                     .interceptor(CallCounter)
+                    .interceptor(NoBlindResend)
                     .build(),
             ),
             s3: aws_sdk_s3::Client::from_conf(s3),
@@ -80,6 +86,7 @@ impl Clients {
             sts: aws_sdk_sts::Client::from_conf(
                 aws_sdk_sts::config::Builder::from(&shared)
                     .interceptor(CallCounter)
+                    .interceptor(NoBlindResend)
                     .build(),
             ),
         }
@@ -163,6 +170,12 @@ impl AwsError {
         self.kind == kind
     }
 
+    /// A throttling answer: the service refused the request without running it, so it may be
+    /// sent again as it is.
+    pub fn throttled(&self) -> bool {
+        self.kind == ErrorKind::Transient && self.code.as_deref().is_some_and(|c| THROTTLING.contains(&c))
+    }
+
     /// The IAM action that allows the operation (`s3:HeadBucket` is allowed by `s3:ListBucket`).
     pub fn iam_action(&self) -> String {
         let action = match self.operation {
@@ -200,6 +213,15 @@ impl AwsError {
         }
     }
 }
+
+/// Error codes that mean "slow down": the request was refused before it ran.
+const THROTTLING: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "SlowDown",
+    "RequestLimitExceeded",
+];
 
 /// Maps a service error code to what the deployment does about it.
 fn classify(code: Option<&str>, message: &str) -> ErrorKind {

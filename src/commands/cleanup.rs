@@ -1,5 +1,6 @@
 //! `--cleanup --deployment-id ID`: delete what the deployment created, after a confirmation.
-//! Needs no secret values. Without a state file, the resources are found by their tag.
+//! Needs no secret values. Every resource tagged with the deployment is deleted too, whether the
+//! state file names it or not; without a state file, the tag is all there is to go by.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -9,7 +10,8 @@ use super::write_out;
 use crate::aws::Clients;
 use crate::cli::{OutputFormat, RunArgs};
 use crate::config::{AwsConfig, Environment};
-use crate::deploy::cleanup::{self, Deletion, Outcome, UNDISCOVERABLE};
+use crate::deploy::cleanup::{self, Deletion, Outcome};
+use crate::deploy::discover::UNDISCOVERABLE;
 use crate::deploy::progress::Progress;
 use crate::deploy::state::DeploymentStatus;
 use crate::deploy::store::{self, StateError, StateStore};
@@ -21,7 +23,11 @@ use crate::exit::ExitStatus;
 pub struct CleanupReport {
     pub deployment_id: String,
     pub dry_run: bool,
+    /// There was no state file: the resources were found by their tag.
     pub found_by_tag: bool,
+    /// Why the sweep by tag could not run (the ledger's resources were still handled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sweep_failed: Option<String>,
     pub resources: Vec<Deletion>,
 }
 
@@ -39,7 +45,20 @@ impl std::fmt::Display for CleanupReport {
             count(|o| matches!(o, Outcome::Failed(_))),
         )?;
         for d in &self.resources {
-            writeln!(f, "  {:<28} {:<40} {}", d.kind.label(), d.name, d.outcome)?;
+            writeln!(
+                f,
+                "  {:<28} {:<40} {}{}",
+                d.kind.label(),
+                d.name,
+                d.outcome,
+                if d.found_by_tag { " (found by tag)" } else { "" }
+            )?;
+        }
+        if let Some(why) = &self.sweep_failed {
+            writeln!(
+                f,
+                "  the sweep by tag could not run, so resources outside the state file may remain: {why}"
+            )?;
         }
         Ok(())
     }
@@ -75,42 +94,31 @@ pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result
                 ),
             );
             progress.line("cleanup", &format!("cannot be found by tag: {UNDISCOVERABLE}"));
-            let ledger = runtime
-                .block_on(async {
-                    let clients = Clients::connect(&aws).await;
-                    cleanup::discover(&clients, &deployment_id, &aws.region).await
-                })
-                .map_err(|error| Error::Aws {
-                    context: format!("finding deployment {deployment_id}'s resources by tag"),
-                    error,
-                })?;
             let config = crate::config::Config {
                 aws,
                 ..crate::config::Config::default()
             };
-            let mut store =
+            let store =
                 StateStore::open_or_create(&state_path, || store::new_state(&deployment_id, None, &config))?;
-            store.state.ledger = ledger;
-            store.save()?;
             (store, true)
         }
         Err(e) => return Err(e.into()),
     };
-    let to_delete = cleanup::targets(&store.state)
-        .iter()
-        .filter(|e| e.created_by_us)
-        .count();
+    let clients = runtime.block_on(Clients::connect(&store.state.config.aws));
+    // Every resource tagged with the deployment goes too, whether the ledger names it or not.
+    let sweep = runtime.block_on(cleanup::sweep(&clients, &mut store, args.dry_run, &progress))?;
+    let to_delete = sweep.to_delete();
     if !args.dry_run && to_delete > 0 && !args.yes {
         confirm(&format!(
             "delete {to_delete} resources of deployment {deployment_id}"
         ))?;
     }
-    let aws = store.state.config.aws.clone();
-    let resources = runtime.block_on(async {
-        let clients = Clients::connect(&aws).await;
-        cleanup::run(&clients, &mut store, args.dry_run, &progress).await
-    });
-    let failed = resources.iter().any(|d| matches!(d.outcome, Outcome::Failed(_)));
+    let cleaned = runtime.block_on(cleanup::run(&clients, &mut store, sweep, args.dry_run, &progress))?;
+    let failed = cleaned.sweep_failed.is_some()
+        || cleaned
+            .resources
+            .iter()
+            .any(|d| matches!(d.outcome, Outcome::Failed(_)));
     if !args.dry_run && !failed {
         store.state.status = DeploymentStatus::CleanedUp;
         store.save()?;
@@ -119,7 +127,8 @@ pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result
         deployment_id: deployment_id.clone(),
         dry_run: args.dry_run,
         found_by_tag,
-        resources,
+        sweep_failed: cleaned.sweep_failed,
+        resources: cleaned.resources,
     };
     let text = match args.common.output {
         OutputFormat::Text => report.to_string(),

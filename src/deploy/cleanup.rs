@@ -1,8 +1,10 @@
 //! Cleanup: deletes what a deployment created, in reverse dependency order, skipping what is
 //! already gone, and never touching a resource the deployment did not create. Each deletion is
-//! recorded in the state file before the next one starts.
+//! recorded in the state file before the next one starts; a save that fails stops the cleanup.
 //!
-//! Without a state file, the deployment's resources are found by their deployment-id tag.
+//! The deployment-id tag is the source of truth for "ours": besides the ledger's resources,
+//! every resource tagged with the deployment is deleted (found by [`super::discover`]), whether
+//! the ledger names it or not. Untagged and foreign-tagged resources are never touched.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +13,7 @@ use serde::Serialize;
 use super::plan::DEPLOYMENT_TAG;
 use super::progress::Progress;
 use super::state::{LedgerEntry, LedgerStatus, ResourceKind, State};
-use super::store::StateStore;
+use super::store::{StateError, StateStore};
 use crate::aws::{AwsError, Clients, ErrorKind, agentcore, cognito, iam, s3};
 
 /// Deletion order: dependents first.
@@ -34,6 +36,8 @@ pub const ORDER: &[ResourceKind] = &[
 pub struct Deletion {
     pub kind: ResourceKind,
     pub name: String,
+    /// Found by its deployment-id tag, not in the ledger.
+    pub found_by_tag: bool,
     pub outcome: Outcome,
 }
 
@@ -63,23 +67,107 @@ pub fn targets(state: &State) -> Vec<LedgerEntry> {
     entries
 }
 
-/// Deletes every resource of the ledger that the deployment created.
-pub async fn run(
+/// What a cleanup will act on: the ledger's resources and those found only by their tag.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    work: Vec<(LedgerEntry, Origin)>,
+    /// Why the sweep by tag could not run; the ledger's resources are still handled.
+    pub failed: Option<String>,
+}
+
+impl Sweep {
+    /// How many resources the cleanup would delete (the rest are kept or already gone).
+    pub fn to_delete(&self) -> usize {
+        self.work.iter().filter(|(e, _)| e.created_by_us).count()
+    }
+}
+
+/// What a cleanup did.
+#[derive(Debug, Clone)]
+pub struct Cleaned {
+    pub resources: Vec<Deletion>,
+    /// Why the sweep by tag could not run; the ledger's resources were still handled.
+    pub sweep_failed: Option<String>,
+}
+
+/// Finds every resource tagged with the deployment and merges it with the ledger. Unless
+/// `dry_run`, resources found only by tag are recorded in the ledger (saved) before anything is
+/// deleted; a twin, which shares its name with a recorded one, cannot be and stays unrecorded.
+pub async fn sweep(
     clients: &Clients,
     store: &mut StateStore,
     dry_run: bool,
     progress: &Progress,
-) -> Vec<Deletion> {
+) -> Result<Sweep, StateError> {
     let deployment_id = store.state.deployment_id.clone();
-    let mut report = Vec::new();
-    let our_pools: Vec<String> = store
-        .state
-        .ledger
+    let region = store.state.config.aws.region.clone();
+    let (swept, failed) = match super::discover::discover(clients, &deployment_id, &region).await {
+        Ok(found) => (found, None),
+        Err(e) => {
+            let why = format!("{e} (fix: {})", e.suggestion());
+            progress.line("cleanup", &format!("cannot sweep by tag: {why}"));
+            (Vec::new(), Some(why))
+        }
+    };
+    let mut ledger = targets(&store.state);
+    let mut extras: Vec<(LedgerEntry, bool)> = Vec::new();
+    for found in swept {
+        if let Some(recorded) = ledger.iter_mut().find(|e| same(e, &found)) {
+            // A create whose answer was never recorded: the tag tells its id.
+            if recorded.id.is_none() {
+                recorded.id.clone_from(&found.id);
+            }
+            continue;
+        }
+        if extras.iter().any(|(e, _)| same(e, &found)) {
+            continue;
+        }
+        let recordable = !dry_run
+            && store
+                .state
+                .entry(found.kind, &found.name)
+                .is_none_or(|e| e.status == LedgerStatus::Deleted);
+        if recordable {
+            store.state.upsert(found.clone());
+        }
+        extras.push((found, recordable));
+    }
+    if extras.iter().any(|(_, recorded)| *recorded) {
+        store.save()?;
+    }
+    let mut work: Vec<(LedgerEntry, Origin)> = ledger.into_iter().map(|e| (e, Origin::Ledger)).collect();
+    work.extend(extras.into_iter().map(|(e, recorded)| {
+        (
+            e,
+            if recorded {
+                Origin::TagRecorded
+            } else {
+                Origin::Tag
+            },
+        )
+    }));
+    work.sort_by_key(|(e, _)| ORDER.iter().position(|k| *k == e.kind));
+    Ok(Sweep { work, failed })
+}
+
+/// Deletes what `sweep` found that the deployment created, dependents first. Each deletion of a
+/// recorded resource is saved before the next one; a save that fails stops the cleanup.
+pub async fn run(
+    clients: &Clients,
+    store: &mut StateStore,
+    sweep: Sweep,
+    dry_run: bool,
+    progress: &Progress,
+) -> Result<Cleaned, StateError> {
+    let deployment_id = store.state.deployment_id.clone();
+    let our_pools: Vec<String> = sweep
+        .work
         .iter()
-        .filter(|e| e.kind == ResourceKind::CognitoUserPool && e.created_by_us)
-        .filter_map(|e| e.id.clone())
+        .filter(|(e, _)| e.kind == ResourceKind::CognitoUserPool && e.created_by_us)
+        .filter_map(|(e, _)| e.id.clone())
         .collect();
-    for entry in targets(&store.state) {
+    let mut report = Vec::new();
+    for (entry, origin) in sweep.work {
         let label = format!("{} {}", entry.kind.label(), entry.name);
         // Cognito deletes a pool's clients and resource servers with the pool.
         let goes_with_pool = matches!(
@@ -99,11 +187,23 @@ pub async fn run(
                 Err(e) => Outcome::Failed(format!("{e} (fix: {})", e.suggestion())),
             }
         };
-        progress.line("cleanup", &format!("{label}: {outcome}"));
-        if matches!(
+        let found_by_tag = origin != Origin::Ledger;
+        progress.line(
+            "cleanup",
+            &format!(
+                "{label}: {outcome}{}",
+                if found_by_tag {
+                    " (found by its tag; not in the ledger)"
+                } else {
+                    ""
+                }
+            ),
+        );
+        let done = matches!(
             outcome,
             Outcome::Deleted | Outcome::AlreadyGone | Outcome::WithParent
-        ) {
+        );
+        if done && origin != Origin::Tag {
             if let Some(e) = store
                 .state
                 .ledger
@@ -112,15 +212,39 @@ pub async fn run(
             {
                 e.status = LedgerStatus::Deleted;
             }
-            let _ = store.save();
+            store.save()?;
         }
         report.push(Deletion {
             kind: entry.kind,
             name: entry.name.clone(),
+            found_by_tag,
             outcome,
         });
     }
-    report
+    Ok(Cleaned {
+        resources: report,
+        sweep_failed: sweep.failed,
+    })
+}
+
+/// Where cleanup learned of a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Ledger,
+    /// Found by its tag and recorded in the ledger before deletion.
+    TagRecorded,
+    /// Found by its tag; not recordable (a twin of a recorded name, or a dry run).
+    Tag,
+}
+
+/// The same resource: same kind and parent, and the same id (or name, where one has no id).
+fn same(a: &LedgerEntry, b: &LedgerEntry) -> bool {
+    a.kind == b.kind
+        && a.parent == b.parent
+        && match (&a.id, &b.id) {
+            (Some(x), Some(y)) => x == y,
+            _ => a.name == b.name,
+        }
 }
 
 impl std::fmt::Display for Outcome {
@@ -153,13 +277,15 @@ async fn delete(clients: &Clients, entry: &LedgerEntry, deployment_id: &str) -> 
             let id = match &entry.id {
                 Some(id) => Some(id.clone()),
                 None => find(
-                    agentcore::list_targets(&clients.agentcore, &parent).await,
+                    agentcore::list_targets(&clients.agentcore, &parent)
+                        .await
+                        .map(|listed| listed.into_iter().map(|t| (t.id, t.name)).collect()),
                     &entry.name,
                 ),
             };
             let Some(id) = id else { return Ok(false) };
             let deleted = gone(agentcore::delete_target(&clients.agentcore, &parent, &id).await)?;
-            super::wait::until_gone(|| async {
+            await_gone(|| async {
                 agentcore::get_target(&clients.agentcore, &parent, &id)
                     .await
                     .map(|t| t.is_some())
@@ -182,7 +308,7 @@ async fn delete(clients: &Clients, entry: &LedgerEntry, deployment_id: &str) -> 
                 }
             }
             let deleted = gone(agentcore::delete_gateway(&clients.agentcore, &id).await)?;
-            super::wait::until_gone(|| async {
+            await_gone(|| async {
                 agentcore::get_gateway(&clients.agentcore, &id)
                     .await
                     .map(|g| g.is_some())
@@ -267,6 +393,22 @@ async fn delete(clients: &Clients, entry: &LedgerEntry, deployment_id: &str) -> 
     }
 }
 
+/// Waits until a gateway or target the service deletes asynchronously is gone.
+async fn await_gone<F, Fut>(exists: F) -> Result<(), AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<bool, AwsError>>,
+{
+    if super::wait::until_gone(exists).await? {
+        Ok(())
+    } else {
+        Err(AwsError::other(
+            "wait for deletion",
+            "the resource was still there after waiting",
+        ))
+    }
+}
+
 fn find(listed: Result<Vec<(String, String)>, AwsError>, name: &str) -> Option<String> {
     listed
         .ok()?
@@ -288,94 +430,6 @@ async fn pool_by_tag(clients: &Clients, name: &str, deployment_id: &str) -> Resu
     }
     Ok(None)
 }
-
-/// Rebuilds a ledger from tags when the state file is lost: gateways (with their targets),
-/// credential providers, buckets (with their objects), user pools (with their clients, resource
-/// servers and domains) and roles. Inline policies on roles the deployment did not create carry
-/// no tag and cannot be found this way.
-pub async fn discover(
-    clients: &Clients,
-    deployment_id: &str,
-    region: &str,
-) -> Result<Vec<LedgerEntry>, AwsError> {
-    let ours =
-        |tags: &BTreeMap<String, String>| tags.get(DEPLOYMENT_TAG).map(String::as_str) == Some(deployment_id);
-    let entry = |kind, name: &str, id: Option<String>, parent: Option<String>| LedgerEntry {
-        kind,
-        name: name.to_string(),
-        id,
-        arn: None,
-        parent,
-        region: region.to_string(),
-        created_by_us: true,
-        status: LedgerStatus::Present,
-    };
-    let mut found = Vec::new();
-    for (id, name) in agentcore::list_gateways(&clients.agentcore).await? {
-        let Some(g) = agentcore::get_gateway(&clients.agentcore, &id).await? else {
-            continue;
-        };
-        if ours(&agentcore::tags(&clients.agentcore, &g.arn).await?) {
-            for (tid, tname) in agentcore::list_targets(&clients.agentcore, &id).await? {
-                found.push(entry(
-                    ResourceKind::GatewayTarget,
-                    &tname,
-                    Some(tid),
-                    Some(id.clone()),
-                ));
-            }
-            found.push(entry(ResourceKind::Gateway, &name, Some(id), None));
-        }
-    }
-    for (name, arn) in agentcore::list_providers(&clients.agentcore).await? {
-        if ours(&agentcore::tags(&clients.agentcore, &arn).await?) {
-            found.push(entry(ResourceKind::CredentialProvider, &name, None, None));
-        }
-    }
-    for bucket in s3::list_buckets(&clients.s3).await? {
-        if ours(&s3::bucket_tags(&clients.s3, &bucket).await?) {
-            for key in s3::list_keys(&clients.s3, &bucket, "").await? {
-                found.push(entry(ResourceKind::S3Object, &key, None, Some(bucket.clone())));
-            }
-            found.push(entry(ResourceKind::S3Bucket, &bucket, None, None));
-        }
-    }
-    for (id, name) in cognito::list_user_pools(&clients.cognito).await? {
-        let tags = cognito::describe_user_pool(&clients.cognito, &id)
-            .await?
-            .unwrap_or_default();
-        if ours(&tags) {
-            for (cid, cname) in cognito::list_clients(&clients.cognito, &id).await? {
-                found.push(entry(
-                    ResourceKind::CognitoClient,
-                    &cname,
-                    Some(cid),
-                    Some(id.clone()),
-                ));
-            }
-            found.push(entry(ResourceKind::CognitoUserPool, &name, Some(id), None));
-        }
-    }
-    for role in iam::list_role_names(&clients.iam).await? {
-        if ours(&iam::role_tags(&clients.iam, &role).await?) {
-            let policy = format!("sre-agent-deploy-{deployment_id}");
-            if iam::role_policy(&clients.iam, &role, &policy).await?.is_some() {
-                found.push(entry(
-                    ResourceKind::IamRolePolicy,
-                    &policy,
-                    None,
-                    Some(role.clone()),
-                ));
-            }
-            found.push(entry(ResourceKind::IamRole, &role, None, None));
-        }
-    }
-    Ok(found)
-}
-
-/// The kinds `discover` cannot find by tag, said to the user when there is no state file.
-pub const UNDISCOVERABLE: &str = "Cognito domains and resource servers of pools that were not created by the deployment, \
-     and inline policies on roles it did not create (they carry no tag)";
 
 #[cfg(test)]
 mod tests {

@@ -1,15 +1,18 @@
 //! What a running step can reach: the SDK clients, the plan, resolved secrets, the state store
-//! (behind one lock, saved after every ledger change), and the progress printer.
+//! (behind one lock, written and synced after every ledger change, concurrent changes sharing a
+//! write), and the progress printer.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::Mutex;
 
 use super::error::DeployError;
 use super::plan::Plan;
 use super::progress::Progress;
+use super::reconcile::Owner;
 use super::state::{LedgerEntry, LedgerStatus, ResourceKind};
-use super::store::StateStore;
+use super::store::{StateError, StateStore};
 use crate::aws::{AwsError, Clients};
 use crate::config::Secret;
 
@@ -20,7 +23,55 @@ pub struct Shared {
     /// The backend API key, resolved from its reference only when a provider must be created.
     pub api_key: Option<Secret>,
     pub store: Mutex<StateStore>,
+    /// Ledger changes recorded so far (counted under the store's lock).
+    pub changes: AtomicU64,
+    /// The last ledger change written to disk. Holding it is the right to write the state file:
+    /// ledger changes made while a write is under way share the next one (a group commit).
+    pub written: Mutex<u64>,
     pub progress: Progress,
+    /// The gateway's target statuses, listed once per tick for all waiting target steps.
+    pub board: super::board::Board,
+}
+
+impl Shared {
+    pub fn new(
+        clients: Clients,
+        plan: Plan,
+        api_key: Option<Secret>,
+        store: StateStore,
+        progress: Progress,
+    ) -> Self {
+        Self {
+            clients,
+            plan,
+            api_key,
+            store: Mutex::new(store),
+            changes: AtomicU64::new(0),
+            written: Mutex::new(0),
+            progress,
+            board: super::board::Board::default(),
+        }
+    }
+
+    /// Returns once ledger change `change` is on disk (written and synced), writing it unless a
+    /// write since it already did. The file is written outside the store's lock.
+    async fn durable(&self, change: u64) -> Result<(), StateError> {
+        let mut written = self.written.lock().await;
+        if *written >= change {
+            return Ok(());
+        }
+        let (upto, text, path) = {
+            let mut store = self.store.lock().await;
+            (
+                self.changes.load(Ordering::SeqCst),
+                store.render()?,
+                store.path().to_path_buf(),
+            )
+        };
+        StateStore::write(&path, &text)?;
+        *written = upto;
+        Ok(())
+    }
 }
 
 /// One step's handle on the shared run.
@@ -139,21 +190,26 @@ impl StepCx {
         .await
     }
 
+    /// A ledger change is durable before the step's next AWS call: written and synced here.
     async fn upsert(&self, entry: LedgerEntry) -> Result<(), DeployError> {
-        let mut store = self.shared.store.lock().await;
-        store.state.upsert(entry);
-        store.save()?;
+        let change = {
+            let mut store = self.shared.store.lock().await;
+            if !store.state.upsert(entry) {
+                return Ok(());
+            }
+            self.shared.changes.fetch_add(1, Ordering::SeqCst) + 1
+        };
+        self.shared.durable(change).await?;
         Ok(())
     }
 
-    /// Records an output (an id, ARN or URL later steps and the report need).
-    pub async fn output(&self, key: &str, value: &str) -> Result<(), DeployError> {
+    /// Records an output (an id, ARN or URL later steps and the report need). Outputs are
+    /// derived again by every run, so they are written with the next save, not on their own.
+    pub async fn output(&self, key: &str, value: &str) {
         let mut store = self.shared.store.lock().await;
         if store.state.outputs.get(key).map(String::as_str) != Some(value) {
             store.state.outputs.insert(key.to_string(), value.to_string());
-            store.save()?;
         }
-        Ok(())
     }
 
     /// An output recorded earlier (by this run or a previous one).
@@ -171,8 +227,12 @@ impl StepCx {
         })
     }
 
-    /// True when the tags mark the resource as this deployment's.
-    pub fn is_ours(&self, tags: &std::collections::BTreeMap<String, String>) -> bool {
-        tags.get(super::plan::DEPLOYMENT_TAG) == Some(&self.plan().deployment_id)
+    /// Whose a resource carrying these tags is.
+    pub fn owner(&self, tags: &std::collections::BTreeMap<String, String>) -> Owner {
+        match tags.get(super::plan::DEPLOYMENT_TAG) {
+            Some(id) if *id == self.plan().deployment_id => Owner::Us,
+            Some(_) => Owner::Other,
+            None => Owner::Untagged,
+        }
     }
 }

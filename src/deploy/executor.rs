@@ -1,6 +1,10 @@
 //! Runs the step graph: each step starts as soon as its dependencies are done, independent steps
 //! run concurrently, and every step's status, duration and AWS calls go into the state file.
 //! After a failure no new step starts; the running ones finish so the ledger stays exact.
+//!
+//! Step statuses are bookkeeping, not the ledger: they are recorded in memory and written with
+//! the next save (the next ledger change, or the run's final save), so no dependent step waits
+//! for a disk write between its dependencies and its first call.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -49,7 +53,7 @@ pub async fn run(
                         .all(|d| done.contains(d) || !by_id.contains_key(&d.id()))
                 {
                     started.insert(step.clone());
-                    mark(&shared, &step.id(), StepStatus::Running, None).await;
+                    mark(&shared, &step.id()).await;
                     running.spawn(run_one(Arc::clone(&shared), step.clone()));
                 }
             }
@@ -121,7 +125,6 @@ async fn run_one(shared: Arc<Shared>, step: Step) -> (Step, StepOutcome, Result<
         record.duration_ms = u64::try_from(outcome.duration.as_millis()).unwrap_or(u64::MAX);
         record.calls = outcome.calls;
         record.error.clone_from(&outcome.error);
-        let _ = store.save();
     }
     shared
         .progress
@@ -129,12 +132,12 @@ async fn run_one(shared: Arc<Shared>, step: Step) -> (Step, StepOutcome, Result<
     (step, outcome, result)
 }
 
-async fn mark(shared: &Shared, id: &str, status: StepStatus, error: Option<String>) {
+/// Records a step as running (in memory: the next save writes it).
+async fn mark(shared: &Shared, id: &str) {
     let mut store = shared.store.lock().await;
     let record = store.state.step(id);
-    record.status = status;
-    record.error = error;
-    let _ = store.save();
+    record.status = StepStatus::Running;
+    record.error = None;
     drop(store);
     shared.progress.step_started(id);
 }

@@ -67,8 +67,11 @@ impl Progress {
         let clock = now.get(11..19).unwrap_or(&now).to_string();
         match &self.sink {
             Sink::Lines(out) => {
+                // One write per line: stderr is unbuffered, and a formatted write would be a
+                // system call per piece (each padding space included).
+                let text = format!("[{clock}] {step:<24} {message}\n");
                 if let Ok(mut out) = out.lock() {
-                    let _ = writeln!(out, "[{clock}] {step:<24} {message}");
+                    let _ = out.write_all(text.as_bytes());
                     let _ = out.flush();
                 }
             }

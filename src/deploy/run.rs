@@ -13,9 +13,10 @@ use super::error::DeployError;
 use super::executor::{self, StepOutcome};
 use super::plan::Plan;
 use super::progress::Progress;
-use super::state::{DeploymentStatus, LedgerStatus, ResourceKind};
+use super::state::{DeploymentStatus, LedgerStatus, ResourceKind, State};
 use super::steps::Step;
 use super::store::StateStore;
+use crate::aws::calls::{STEP_CALLS, StepCalls};
 use crate::aws::{AwsError, Clients, call};
 use crate::config::{Config, Environment, Secret};
 
@@ -83,85 +84,86 @@ pub struct Failure {
 /// Runs the deployment to completion or to its first failure.
 pub async fn execute(request: Request<'_>) -> Result<Report, Box<Failure>> {
     let begun = Instant::now();
-    let deployment_id = request.store.state.deployment_id.clone();
-    let state_file = request.store.path().to_path_buf();
-    let plan = match Plan::new(request.config, &deployment_id, request.base_dir) {
-        Ok(plan) => plan,
-        Err(e) => {
-            return Err(Box::new(Failure {
-                report: empty_report(&deployment_id, &state_file),
-                error: DeployError::Conflict {
-                    step: "plan".into(),
-                    resource: e.target.clone(),
-                    message: e.to_string(),
-                    suggestion: "fix the target's spec file, then run again".into(),
-                },
-            }));
-        }
-    };
-    let api_key = match needed_api_key(&plan, &request) {
-        Ok(key) => key,
-        Err(error) => {
-            return Err(Box::new(Failure {
-                report: empty_report(&deployment_id, &state_file),
-                error,
-            }));
-        }
-    };
-    let clients = Clients::connect(&request.config.aws).await;
-    if let Err(error) = check_account(&clients, &plan).await {
-        return Err(Box::new(Failure {
-            report: empty_report(&deployment_id, &state_file),
-            error,
-        }));
-    }
-    let steps = Step::all(&plan);
     let mut store = request.store;
+    // The state must be writable before anything is sent: a run that cannot record what it
+    // creates must not create anything.
     store.state.status = DeploymentStatus::InProgress;
     if let Err(e) = store.save() {
         return Err(Box::new(Failure {
-            report: empty_report(&deployment_id, &state_file),
+            report: empty_report(&store),
             error: e.into(),
         }));
     }
-    let shared = Arc::new(Shared {
-        clients,
-        plan,
-        api_key,
-        store: tokio::sync::Mutex::new(store),
-        progress: request.progress,
+    // The account check (a read) runs while the plan is rendered: it starts the chain.
+    let aws = request.config.aws.clone();
+    let account = aws.account_id.clone();
+    let checking = tokio::spawn(async move {
+        let clients = Clients::connect(&aws).await;
+        let calls = Arc::new(StepCalls::default());
+        let checked = STEP_CALLS
+            .scope(Arc::clone(&calls), check_account(&clients, &account))
+            .await;
+        (clients, calls, checked)
     });
+    let deployment_id = store.state.deployment_id.clone();
+    let prepared = Plan::new(request.config, &deployment_id, request.base_dir)
+        .map_err(|e| DeployError::Conflict {
+            step: "plan".into(),
+            resource: e.target.clone(),
+            message: e.to_string(),
+            suggestion: "fix the target's spec file, then run again".into(),
+        })
+        .and_then(|plan| {
+            let key = needed_api_key(&plan, &store.state, request.env, request.base_dir)?;
+            Ok((key, plan))
+        });
+    let checked = checking.await.map_err(|e| DeployError::Conflict {
+        step: "preflight".into(),
+        resource: "AWS clients".into(),
+        message: format!("the account check stopped unexpectedly: {e}"),
+        suggestion: "resume the deployment; report this as a bug".into(),
+    });
+    let (api_key, plan, clients, preflight) = match (prepared, checked) {
+        (Ok((api_key, plan)), Ok((clients, calls, Ok(())))) => (api_key, plan, clients, calls),
+        (Err(error), _) | (_, Err(error) | Ok((_, _, Err(error)))) => return Err(fail_early(store, error)),
+    };
+    let steps = Step::all(&plan);
+    let shared = Arc::new(Shared::new(clients, plan, api_key, store, request.progress));
     let (outcomes, error) = executor::run(Arc::clone(&shared), steps, request.cancel).await;
     let status = match &error {
         None => DeploymentStatus::Complete,
         Some(DeployError::Interrupted) => DeploymentStatus::Interrupted,
         Some(_) => DeploymentStatus::Failed,
     };
-    let report = finish(&shared, status, &outcomes, begun).await;
-    match error {
+    let (report, saved) = finish(&shared, status, &outcomes, preflight.count(), begun).await;
+    // A state file that cannot be written stops the run: it must never say "running" after a
+    // finished deployment, nor miss what the run recorded.
+    match error.or(saved.err().map(DeployError::State)) {
         None => Ok(report),
         Some(error) => Err(Box::new(Failure { report, error })),
     }
 }
 
-/// Records the final status and builds the report from the state.
+/// Records the final status (with the steps' bookkeeping and the outputs, in one save) and
+/// builds the report from the state.
 async fn finish(
     shared: &Shared,
     status: DeploymentStatus,
     outcomes: &[StepOutcome],
+    preflight_calls: u32,
     begun: Instant,
-) -> Report {
+) -> (Report, Result<(), super::store::StateError>) {
     let mut store = shared.store.lock().await;
     store.state.status = status;
-    let _ = store.save();
+    let saved = store.save();
     let state = &store.state;
-    Report {
+    let report = Report {
         deployment_id: state.deployment_id.clone(),
         status,
         state_file: store.path().to_path_buf(),
         gateway_url: state.outputs.get("gateway_url").cloned(),
         duration_ms: u64::try_from(begun.elapsed().as_millis()).unwrap_or(u64::MAX),
-        calls: outcomes.iter().map(|o| o.calls).sum(),
+        calls: preflight_calls + outcomes.iter().map(|o| o.calls).sum::<u32>(),
         steps: outcomes
             .iter()
             .map(|o| StepReport {
@@ -184,14 +186,29 @@ async fn finish(
             })
             .collect(),
         error: None,
-    }
+    };
+    (report, saved)
 }
 
-fn empty_report(deployment_id: &str, state_file: &Path) -> Report {
+/// A run that stopped before its step graph: the state records it as failed (unless it cannot
+/// be written either, which is then the error to fix first).
+fn fail_early(mut store: StateStore, error: DeployError) -> Box<Failure> {
+    store.state.status = DeploymentStatus::Failed;
+    let error = match store.save() {
+        Ok(()) => error,
+        Err(e) => DeployError::State(e),
+    };
+    Box::new(Failure {
+        report: empty_report(&store),
+        error,
+    })
+}
+
+fn empty_report(store: &StateStore) -> Report {
     Report {
-        deployment_id: deployment_id.to_string(),
+        deployment_id: store.state.deployment_id.clone(),
         status: DeploymentStatus::Failed,
-        state_file: state_file.to_path_buf(),
+        state_file: store.path().to_path_buf(),
         gateway_url: None,
         duration_ms: 0,
         calls: 0,
@@ -202,15 +219,18 @@ fn empty_report(deployment_id: &str, state_file: &Path) -> Report {
 }
 
 /// The backend API key, resolved before anything is created, when a provider has to be created.
-fn needed_api_key(plan: &Plan, request: &Request<'_>) -> Result<Option<Secret>, DeployError> {
+fn needed_api_key(
+    plan: &Plan,
+    state: &State,
+    env: &dyn Environment,
+    base_dir: &Path,
+) -> Result<Option<Secret>, DeployError> {
     let provider_exists = plan.existing_provider_arn.is_some()
-        || request
-            .store
-            .state
+        || state
             .entry(ResourceKind::CredentialProvider, &plan.provider_name)
             .is_some_and(|e| e.status == LedgerStatus::Present);
     match &plan.api_key {
-        Some(reference) => match reference.resolve(request.env, request.base_dir) {
+        Some(reference) => match reference.resolve(env, base_dir) {
             Ok(secret) => Ok(Some(secret)),
             Err(_) if provider_exists => Ok(None),
             Err(problem) => Err(DeployError::Secret {
@@ -230,7 +250,7 @@ fn needed_api_key(plan: &Plan, request: &Request<'_>) -> Result<Option<Secret>, 
 }
 
 /// The credentials must belong to the configured account, or every ARN would be wrong.
-async fn check_account(clients: &Clients, plan: &Plan) -> Result<(), DeployError> {
+async fn check_account(clients: &Clients, account_id: &str) -> Result<(), DeployError> {
     let identity = call("sts:GetCallerIdentity", clients.sts.get_caller_identity().send())
         .await
         .map_err(|error| DeployError::Aws {
@@ -239,7 +259,7 @@ async fn check_account(clients: &Clients, plan: &Plan) -> Result<(), DeployError
             error,
         })?;
     match identity.account() {
-        Some(account) if account == plan.account => Ok(()),
+        Some(account) if account == account_id => Ok(()),
         other => Err(DeployError::Aws {
             step: "preflight".into(),
             resource: "credentials".into(),
@@ -248,7 +268,7 @@ async fn check_account(clients: &Clients, plan: &Plan) -> Result<(), DeployError
                 format!(
                     "the credentials belong to account {} but aws.account_id is {}",
                     other.unwrap_or("(unknown)"),
-                    plan.account
+                    account_id
                 ),
             ),
         }),

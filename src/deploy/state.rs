@@ -164,15 +164,22 @@ impl State {
         self.ledger.iter().find(|e| e.kind == kind && e.name == name)
     }
 
-    /// Inserts or replaces the entry of the same kind and name.
-    pub fn upsert(&mut self, entry: LedgerEntry) {
+    /// Inserts or replaces the entry of the same kind and name; false when it was already so.
+    pub fn upsert(&mut self, entry: LedgerEntry) -> bool {
         match self
             .ledger
             .iter_mut()
             .find(|e| e.kind == entry.kind && e.name == entry.name)
         {
-            Some(existing) => *existing = entry,
-            None => self.ledger.push(entry),
+            Some(existing) if *existing == entry => false,
+            Some(existing) => {
+                *existing = entry;
+                true
+            }
+            None => {
+                self.ledger.push(entry);
+                true
+            }
         }
     }
 
@@ -213,11 +220,12 @@ mod tests {
     #[test]
     fn upsert_replaces_the_same_kind_and_name() {
         let mut state = crate::deploy::store::new_state("sre-test", None, &Config::default());
-        state.upsert(entry(ResourceKind::IamRole, "r"));
-        state.upsert(entry(ResourceKind::Gateway, "r"));
+        assert!(state.upsert(entry(ResourceKind::IamRole, "r")));
+        assert!(state.upsert(entry(ResourceKind::Gateway, "r")));
         let mut present = entry(ResourceKind::IamRole, "r");
         present.status = LedgerStatus::Present;
-        state.upsert(present);
+        assert!(state.upsert(present.clone()));
+        assert!(!state.upsert(present), "the same entry again changes nothing");
         assert_eq!(state.ledger.len(), 2);
         assert_eq!(
             state.entry(ResourceKind::IamRole, "r").map(|e| e.status),

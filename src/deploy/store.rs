@@ -175,13 +175,24 @@ impl StateStore {
 
     /// Writes the state atomically.
     pub fn save(&mut self) -> Result<(), StateError> {
+        let text = self.render()?;
+        Self::write(&self.path, &text)
+    }
+
+    /// The state as it is written, stamped with the time.
+    pub fn render(&mut self) -> Result<Vec<u8>, StateError> {
         self.state.updated_at = now_rfc3339();
         let mut text = serde_json::to_vec_pretty(&self.state).map_err(|e| StateError::Io {
             path: self.path.clone(),
             source: std::io::Error::other(e),
         })?;
         text.push(b'\n');
-        write_atomic(&self.path, &text).map_err(|e| StateError::Write(Box::new(e)))
+        Ok(text)
+    }
+
+    /// Writes a rendered state to `path` atomically (temp file, fsync, rename).
+    pub fn write(path: &Path, text: &[u8]) -> Result<(), StateError> {
+        write_atomic(path, text).map_err(|e| StateError::Write(Box::new(e)))
     }
 }
 

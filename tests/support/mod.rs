@@ -7,6 +7,7 @@ pub mod certs;
 pub mod chromium;
 pub mod deployment;
 pub mod emulator;
+pub mod lanes;
 pub mod look;
 pub mod original_layout;
 pub mod tls_servers;

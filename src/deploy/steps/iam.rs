@@ -1,87 +1,95 @@
 //! The gateway's IAM role and its least-privilege inline policy.
 
-use crate::aws::iam;
+use crate::aws::{AwsError, iam};
 use crate::deploy::context::{Found, StepCx};
+use crate::deploy::ensure::{How, Managed, ensure};
 use crate::deploy::error::DeployError;
+use crate::deploy::reconcile::{Foreign, Rules, Seen};
 use crate::deploy::state::{LedgerStatus, ResourceKind};
 
 const AGENTCORE_PRINCIPAL: &str = "bedrock-agentcore.amazonaws.com";
 
-pub async fn role(cx: &StepCx) -> Result<(), DeployError> {
-    let plan = cx.plan();
-    let c = &cx.clients().iam;
-    let name = &plan.role_name;
-    let entry = cx.entry(ResourceKind::IamRole, name).await;
-    let existing = match &entry {
-        Some(e) if e.status == LedgerStatus::Present => {
-            iam::get_role(c, name).await.map_err(cx.aws(name.as_str()))?
-        }
-        _ => None,
-    };
-    match (existing, entry) {
-        (Some(role), Some(e)) => {
-            cx.say(format!("role {name} exists"));
-            cx.output("role_arn", &role.arn).await?;
-            if !e.created_by_us {
-                check_trust(cx, name, &role.trust_policy)?;
-            }
-        }
-        (None, Some(e)) if e.status == LedgerStatus::Present && !e.created_by_us => {
-            return Err(cx.conflict(
-                name,
-                format!("the existing role {name} this deployment used is gone"),
-                "create the role again, or remove aws.role_name's role from the config to have one created"
-                    .into(),
-            ));
-        }
-        _ => create_or_adopt(cx).await?,
-    }
-    put_policy(cx).await
+/// Role names are unique in the account. A role of that name that is not this deployment's is
+/// the one `aws.role_name` names: it is used as it is (its trust policy checked), never deleted.
+struct Role<'a> {
+    cx: &'a StepCx,
 }
 
-async fn create_or_adopt(cx: &StepCx) -> Result<(), DeployError> {
-    let plan = cx.plan();
-    let c = &cx.clients().iam;
-    let name = &plan.role_name;
-    cx.intend(ResourceKind::IamRole, name, None).await?;
-    match iam::create_role(c, name, &plan.trust_policy, &plan.tags).await {
-        Ok(arn) => {
-            cx.say(format!("created role {name}"));
-            cx.present(
-                ResourceKind::IamRole,
-                name,
-                Found::new(true).arn(arn.clone()),
-                None,
-            )
-            .await?;
-            cx.output("role_arn", &arn).await
-        }
-        Err(e) if e.is(crate::aws::ErrorKind::AlreadyExists) => {
-            let role = iam::get_role(c, name)
-                .await
-                .map_err(cx.aws(name.as_str()))?
-                .ok_or_else(|| cx.aws(name.as_str())(e))?;
-            let tags = iam::role_tags(c, name).await.map_err(cx.aws(name.as_str()))?;
-            let ours = cx.is_ours(&tags);
-            if ours {
-                cx.say(format!("adopted role {name} (created by this deployment)"));
-            } else {
-                check_trust(cx, name, &role.trust_policy)?;
-                cx.say(format!(
-                    "using existing role {name} (not created by this deployment; cleanup keeps it)"
-                ));
-            }
-            cx.present(
-                ResourceKind::IamRole,
-                name,
-                Found::new(ours).arn(role.arn.clone()),
-                None,
-            )
-            .await?;
-            cx.output("role_arn", &role.arn).await
-        }
-        Err(e) => Err(cx.aws(name.as_str())(e)),
+impl Managed for Role<'_> {
+    type Item = iam::RoleInfo;
+    const KIND: ResourceKind = ResourceKind::IamRole;
+    const RULES: Rules = Rules::unique(Foreign::Use);
+
+    fn name(&self) -> &str {
+        &self.cx.plan().role_name
     }
+
+    fn id(&self, _role: &iam::RoleInfo) -> String {
+        self.name().to_string()
+    }
+
+    fn arn(&self, role: &iam::RoleInfo) -> Option<String> {
+        Some(role.arn.clone())
+    }
+
+    async fn get(&self, name: &str) -> Result<Option<iam::RoleInfo>, DeployError> {
+        iam::get_role(&self.cx.clients().iam, name)
+            .await
+            .map_err(self.cx.aws(name))
+    }
+
+    async fn find(&self, _known: Option<&str>) -> Result<Vec<(Seen, iam::RoleInfo)>, DeployError> {
+        let name = self.name();
+        let Some(role) = self.get(name).await? else {
+            return Ok(Vec::new());
+        };
+        let tags = iam::role_tags(&self.cx.clients().iam, name)
+            .await
+            .map_err(self.cx.aws(name))?;
+        let seen = Seen::new(name.to_string(), self.cx.owner(&tags));
+        Ok(vec![(seen, role)])
+    }
+
+    async fn create(&self, _replaced: Option<&str>) -> Result<iam::RoleInfo, AwsError> {
+        let plan = self.cx.plan();
+        let arn = iam::create_role(
+            &self.cx.clients().iam,
+            self.name(),
+            &plan.trust_policy,
+            &plan.tags,
+        )
+        .await?;
+        Ok(iam::RoleInfo {
+            arn,
+            trust_policy: plan.trust_policy.clone(),
+        })
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), AwsError> {
+        iam::delete_role(&self.cx.clients().iam, name).await
+    }
+
+    fn foreign(&self, name: &str) -> (String, String) {
+        (
+            format!("the role {name} is not this deployment's"),
+            "set aws.role_name to a new name to have a role created".into(),
+        )
+    }
+}
+
+pub async fn role(cx: &StepCx) -> Result<(), DeployError> {
+    let name = &cx.plan().role_name;
+    let resolved = ensure(cx, &mut Role { cx }).await?;
+    match resolved.how {
+        How::Created => cx.say(format!("created role {name}")),
+        How::Kept => cx.say(format!("role {name} exists")),
+        How::Adopted | How::Used => {}
+    }
+    if !resolved.ours {
+        check_trust(cx, name, &resolved.item.trust_policy)?;
+    }
+    cx.output("role_arn", &resolved.item.arn).await;
+    put_policy(cx).await
 }
 
 /// An existing role must let the AgentCore service assume it.
@@ -99,7 +107,8 @@ fn check_trust(cx: &StepCx, name: &str, trust_policy: &str) -> Result<(), Deploy
     }
 }
 
-/// The inline policy is always this deployment's, even on a role it did not create.
+/// The inline policy is always this deployment's, even on a role it did not create. A put is
+/// idempotent, so it is compared and put, not reconciled.
 async fn put_policy(cx: &StepCx) -> Result<(), DeployError> {
     let plan = cx.plan();
     let c = &cx.clients().iam;

@@ -1,11 +1,13 @@
-//! The steps of a deployment and their dependencies. Each step is idempotent: it looks in the
-//! ledger, then in AWS, and only then creates; a resource goes into the ledger as "intended"
-//! before its create call and as "present" right after it returns.
+//! The steps of a deployment and their dependencies. Each step is idempotent: it observes,
+//! reconciles ([`super::reconcile`]), acts and records ([`super::ensure`]); a resource goes into
+//! the ledger as "intended" before its create call and as "present" right after it returns.
 
-mod agentcore;
 mod cognito;
+mod gateway;
 mod iam;
+mod provider;
 mod s3;
+mod target;
 
 use std::fmt;
 
@@ -84,9 +86,9 @@ impl Step {
             Self::CognitoClient => cognito::client(cx).await,
             Self::S3Bucket => s3::bucket(cx).await,
             Self::S3Specs => s3::specs(cx).await,
-            Self::CredentialProvider => agentcore::provider(cx).await,
-            Self::Gateway => agentcore::gateway(cx).await,
-            Self::Target(name) => agentcore::target(cx, name).await,
+            Self::CredentialProvider => provider::provider(cx).await,
+            Self::Gateway => gateway::gateway(cx).await,
+            Self::Target(name) => target::target(cx, name).await,
         }
     }
 }

@@ -1,78 +1,101 @@
-//! The spec bucket and the rendered OpenAPI specs in it.
+//! The spec bucket and the rendered OpenAPI specs in it. Spec objects are puts (idempotent,
+//! compared by content digest), not creates, so they are uploaded rather than reconciled.
 
+use crate::aws::AwsError;
 use crate::aws::s3::{self, BucketAccess};
 use crate::deploy::context::{Found, StepCx};
+use crate::deploy::ensure::{How, Managed, ensure};
 use crate::deploy::error::DeployError;
+use crate::deploy::reconcile::{Foreign, Rules, Seen};
 use crate::deploy::state::{LedgerStatus, ResourceKind};
 
-pub async fn bucket(cx: &StepCx) -> Result<(), DeployError> {
-    let plan = cx.plan();
-    let c = &cx.clients().s3;
-    let name = &plan.bucket;
-    let entry = cx.entry(ResourceKind::S3Bucket, name).await;
-    match s3::bucket_access(c, name).await.map_err(cx.aws(name.as_str()))? {
-        BucketAccess::Accessible => {
-            let ours = match &entry {
-                Some(e) if e.status == LedgerStatus::Present => e.created_by_us,
-                // This deployment sent the create and stopped before recording it: the bucket is
-                // ours, and may still lack its public access block and tag, which follow the create.
-                Some(e) if e.status == LedgerStatus::Intended => {
-                    finish_new_bucket(cx, name).await?;
-                    true
-                }
-                _ => cx.is_ours(&s3::bucket_tags(c, name).await.map_err(cx.aws(name.as_str()))?),
-            };
-            if entry.is_none() || !ours {
-                cx.say(format!(
-                    "using existing bucket {name}{}",
-                    if ours {
-                        ""
-                    } else {
-                        " (not created by this deployment; cleanup keeps it)"
-                    }
-                ));
-            }
-            cx.present(ResourceKind::S3Bucket, name, Found::new(ours), None)
-                .await
+/// Bucket names are global. A bucket of that name in this account that is not the deployment's
+/// is used as it is; one in another account stops the run. S3 takes the tag and the public
+/// access block in calls after `CreateBucket`, so a bucket this deployment intended may not
+/// carry its tag yet: it is finished then (recorded present only once whole).
+struct Bucket<'a> {
+    cx: &'a StepCx,
+}
+
+impl Managed for Bucket<'_> {
+    type Item = ();
+    const KIND: ResourceKind = ResourceKind::S3Bucket;
+    // In us-east-1 CreateBucket answers 200 for a bucket the account already owns: look first.
+    const RULES: Rules = Rules {
+        look_first: true,
+        tagged_after_create: true,
+        ..Rules::unique(Foreign::Use)
+    };
+
+    fn name(&self) -> &str {
+        &self.cx.plan().bucket
+    }
+
+    fn id(&self, (): &()) -> String {
+        self.name().to_string()
+    }
+
+    async fn get(&self, name: &str) -> Result<Option<()>, DeployError> {
+        match s3::bucket_access(&self.cx.clients().s3, name)
+            .await
+            .map_err(self.cx.aws(name))?
+        {
+            BucketAccess::Accessible => Ok(Some(())),
+            BucketAccess::Missing => Ok(None),
+            BucketAccess::Forbidden => Err(self.cx.conflict(
+                name,
+                format!("the bucket name {name} is taken by another AWS account"),
+                "bucket names are global: choose another gateway.s3_bucket".into(),
+            )),
         }
-        BucketAccess::Forbidden => Err(cx.conflict(
-            name,
-            format!("the bucket name {name} is taken by another AWS account"),
+    }
+
+    async fn find(&self, _known: Option<&str>) -> Result<Vec<(Seen, ())>, DeployError> {
+        let name = self.name();
+        if self.get(name).await?.is_none() {
+            return Ok(Vec::new());
+        }
+        let tags = s3::bucket_tags(&self.cx.clients().s3, name)
+            .await
+            .map_err(self.cx.aws(name))?;
+        let seen = Seen::new(name.to_string(), self.cx.owner(&tags));
+        Ok(vec![(seen, ())])
+    }
+
+    async fn create(&self, _replaced: Option<&str>) -> Result<(), AwsError> {
+        s3::create_bucket(&self.cx.clients().s3, self.name(), &self.cx.plan().region).await
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), AwsError> {
+        s3::delete_bucket(&self.cx.clients().s3, name).await
+    }
+
+    /// Blocks public access and tags the bucket as the deployment's.
+    async fn finish(&self, (): &()) -> Result<(), DeployError> {
+        let (c, name) = (&self.cx.clients().s3, self.name());
+        let (blocked, tagged) = tokio::join!(
+            s3::block_public_access(c, name),
+            s3::tag_bucket(c, name, &self.cx.plan().tags)
+        );
+        blocked.map_err(self.cx.aws(name))?;
+        tagged.map_err(self.cx.aws(name))?;
+        Ok(())
+    }
+
+    fn foreign(&self, name: &str) -> (String, String) {
+        (
+            format!("the bucket name {name} is taken"),
             "bucket names are global: choose another gateway.s3_bucket".into(),
-        )),
-        BucketAccess::Missing => {
-            cx.intend(ResourceKind::S3Bucket, name, None).await?;
-            match s3::create_bucket(c, name, &plan.region).await {
-                Ok(()) => {}
-                Err(e) if e.code.as_deref() == Some("BucketAlreadyOwnedByYou") => {}
-                Err(e) if e.is(crate::aws::ErrorKind::AlreadyExists) => {
-                    return Err(cx.conflict(
-                        name,
-                        format!("the bucket name {name} was just taken by another AWS account"),
-                        "bucket names are global: choose another gateway.s3_bucket".into(),
-                    ));
-                }
-                Err(e) => return Err(cx.aws(name.as_str())(e)),
-            }
-            // Recorded as present only once it is blocked and tagged, so a present bucket is whole.
-            finish_new_bucket(cx, name).await?;
-            cx.present(ResourceKind::S3Bucket, name, Found::new(true), None)
-                .await?;
-            cx.say(format!("created bucket {name} (public access blocked)"));
-            Ok(())
-        }
+        )
     }
 }
 
-/// Blocks public access to a bucket this deployment created and tags it as the deployment's.
-async fn finish_new_bucket(cx: &StepCx, name: &str) -> Result<(), DeployError> {
-    let c = &cx.clients().s3;
-    let (blocked, tagged) = tokio::join!(
-        s3::block_public_access(c, name),
-        s3::tag_bucket(c, name, &cx.plan().tags)
-    );
-    blocked.map_err(cx.aws(name))?;
-    tagged.map_err(cx.aws(name))?;
+pub async fn bucket(cx: &StepCx) -> Result<(), DeployError> {
+    let name = &cx.plan().bucket;
+    let resolved = ensure(cx, &mut Bucket { cx }).await?;
+    if resolved.how == How::Created {
+        cx.say(format!("created bucket {name} (public access blocked)"));
+    }
     Ok(())
 }
 
@@ -108,7 +131,7 @@ pub async fn specs(cx: &StepCx) -> Result<(), DeployError> {
                 )
                 .await?;
             }
-            cx.output(&format!("spec_uri:{}", spec.target), &uri).await?;
+            cx.output(&format!("spec_uri:{}", spec.target), &uri).await;
             return Ok::<bool, DeployError>(false);
         }
         let ours = before.is_none() || entry.is_some_and(|e| e.created_by_us);
@@ -121,7 +144,7 @@ pub async fn specs(cx: &StepCx) -> Result<(), DeployError> {
             .map_err(cx.aws(key.as_str()))?;
         cx.present(ResourceKind::S3Object, key, Found::new(ours), Some(&plan.bucket))
             .await?;
-        cx.output(&format!("spec_uri:{}", spec.target), &uri).await?;
+        cx.output(&format!("spec_uri:{}", spec.target), &uri).await;
         Ok(true)
     });
     // Joined on this task, so the step's call counter sees every upload.

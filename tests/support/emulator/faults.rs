@@ -134,6 +134,8 @@ pub enum Thaw {
     Run,
     /// They are dropped unanswered without running: "the process died before sending".
     Drop,
+    /// They go on as if never held: run and answered (the test did something meanwhile).
+    Pass,
 }
 
 /// A freeze: from the `at`-th call on, every call is held until thawed.

@@ -18,10 +18,12 @@ mod faults;
 mod identity;
 mod moto;
 mod proxy;
+mod service;
 mod wire;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use dataplane::Refusal;
 pub use faults::{Decision, FaultCounts, FaultKind, FaultRule, Faults, RuleId, Thaw, Trigger};
@@ -103,6 +105,52 @@ impl Emulator {
             ("AWS_REGION", REGION.into()),
             ("AWS_EC2_METADATA_DISABLED", "true".into()),
         ]
+    }
+
+    /// Makes new gateways and targets report READY that long after their create, as the real
+    /// service does (moto's state manager, `progression: time`). Zero restores moto's default:
+    /// READY at the first look after the create.
+    pub fn set_ready_after(&self, gateway: Duration, target: Duration) -> Result<(), EmulatorError> {
+        for (model, delay) in [
+            ("bedrock-agentcore-control::gateway", gateway),
+            ("bedrock-agentcore-control::gateway_target", target),
+        ] {
+            if delay.is_zero() {
+                self.moto.api(
+                    "/moto-api/state-manager/unset-transition",
+                    &serde_json::json!({ "model_name": model }),
+                )?;
+            } else {
+                self.moto.api(
+                    "/moto-api/state-manager/set-transition",
+                    &serde_json::json!({
+                        "model_name": model,
+                        "transition": { "progression": "time", "seconds": delay.as_secs_f64() },
+                    }),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A new IAM role cannot be assumed by the gateway service for `d` after its create:
+    /// CreateGateway and UpdateGateway naming it answer the service's validation error.
+    pub fn set_role_propagation(&self, d: Duration) {
+        self.shared.service.set_role_propagation(d);
+    }
+
+    /// An updated gateway reports UPDATING for `d`, then READY.
+    pub fn set_update_time(&self, d: Duration) {
+        self.shared.service.set_update_time(d);
+    }
+
+    /// The service as it behaves for real, for the campaigns: gateways READY `ready` after their
+    /// create and targets half that, a new role assumable after `ready` too, updates taking it.
+    pub fn behave_like_the_service(&self, ready: Duration) -> Result<(), EmulatorError> {
+        self.set_ready_after(ready, ready / 2)?;
+        self.set_role_propagation(ready);
+        self.set_update_time(ready);
+        Ok(())
     }
 
     /// Latency and fault rules, applied by the proxy at run time.

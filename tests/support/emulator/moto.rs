@@ -261,6 +261,34 @@ impl Moto {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// `POST`s `body` to one of moto's own endpoints (`/moto-api/...`); blocking.
+    pub fn api(&self, path: &str, body: &serde_json::Value) -> Result<(), EmulatorError> {
+        use std::io::Write as _;
+        let fail = |e: &dyn std::fmt::Display| EmulatorError::new(format!("moto {path}: {e}"));
+        let body = body.to_string();
+        let mut stream =
+            TcpStream::connect_timeout(&self.addr(), Duration::from_secs(5)).map_err(|e| fail(&e))?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .map_err(|e| fail(&e))?;
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr(),
+            body.len()
+        )
+        .map_err(|e| fail(&e))?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).map_err(|e| fail(&e))?;
+        let status = answer.split_whitespace().nth(1).unwrap_or_default();
+        if status.starts_with('2') {
+            Ok(())
+        } else {
+            Err(fail(&answer.lines().next().unwrap_or("no answer")))
+        }
+    }
 }
 
 impl Drop for Moto {

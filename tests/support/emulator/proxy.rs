@@ -46,6 +46,8 @@ pub struct Call {
     pub fault: Option<FaultKind>,
     /// When the request arrived (after its body was read).
     pub at: Instant,
+    /// How long the proxy took to answer it (latency and faults included), once answered.
+    pub served: Option<Duration>,
 }
 
 /// State shared by the proxy and the `Emulator` handle.
@@ -62,9 +64,10 @@ pub struct Shared {
     pub cognito: super::cognito::CognitoExtras,
     /// The token endpoint, JWKS and MCP endpoint moto lacks.
     pub dataplane: super::dataplane::DataPlane,
-    /// Gateways seen UPDATING once: moto never finishes an update, the real service does, so
-    /// the next GetGateway reports READY (as moto itself does for CREATING).
-    pub updating_seen: Mutex<std::collections::HashSet<String>>,
+    /// The real service's behaviour where moto is kinder.
+    pub service: super::service::Behaviour,
+    /// When the proxy started (call times in the call log are relative to it).
+    pub started: Instant,
 }
 
 impl Shared {
@@ -77,7 +80,8 @@ impl Shared {
             client_tokens: Mutex::new(std::collections::HashMap::new()),
             cognito: super::cognito::CognitoExtras::default(),
             dataplane: super::dataplane::DataPlane::new(moto),
-            updating_seen: Mutex::new(std::collections::HashSet::new()),
+            service: super::service::Behaviour::default(),
+            started: Instant::now(),
         }
     }
 
@@ -223,6 +227,9 @@ async fn handle(req: Request<Incoming>, shared: &Shared, reset: &AtomicBool) -> 
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
+    if path.starts_with("/_emulator/") {
+        return Ok(control(&method, &path, shared));
+    }
     let info = wire::classify(&method, &path, query.as_deref(), &header, &body);
 
     let decision = shared.faults.decide(&info.service, &info.operation);
@@ -237,28 +244,35 @@ async fn handle(req: Request<Incoming>, shared: &Shared, reset: &AtomicBool) -> 
             status: 0,
             fault: decision.fault,
             at: Instant::now(),
+            served: None,
         });
         calls.len() - 1
     };
-    if decision.held {
-        // Frozen: wait for the test to kill the client and say what became of this call.
+    let mut held = decision.held;
+    if held {
+        // Frozen: wait for the test to say what became of this call.
         let how = loop {
             if let Some(how) = shared.faults.thawed() {
                 break how;
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         };
+        held = how != Thaw::Pass;
         if how == Thaw::Run {
-            let _ = dispatch(parts, body, &info, query.as_deref(), shared).await;
+            let _ = dispatch(parts.clone(), body.clone(), &info, query.as_deref(), shared).await;
         }
-        if let Some(call) = shared.calls().get_mut(index) {
-            call.fault = Some(match how {
-                Thaw::Run => FaultKind::LoseResponse,
-                Thaw::Drop => FaultKind::Reset,
+        if held && let Some(call) = shared.calls().get_mut(index) {
+            call.fault = Some(if how == Thaw::Run {
+                FaultKind::LoseResponse
+            } else {
+                FaultKind::Reset
             });
+            call.served = Some(call.at.elapsed());
         }
-        reset.store(true, Ordering::SeqCst);
-        return Err(Abort("a frozen call was released after the client died".into()));
+        if held {
+            reset.store(true, Ordering::SeqCst);
+            return Err(Abort("a frozen call was released after the client died".into()));
+        }
     }
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
@@ -277,10 +291,13 @@ async fn handle(req: Request<Incoming>, shared: &Shared, reset: &AtomicBool) -> 
             Some(dispatch(parts, body, &info, query.as_deref(), shared).await)
         }
     };
-    if let Some(response) = outcome {
-        if let Some(call) = shared.calls().get_mut(index) {
+    if let Some(call) = shared.calls().get_mut(index) {
+        call.served = Some(call.at.elapsed());
+        if let Some(response) = &outcome {
             call.status = response.status().as_u16();
         }
+    }
+    if let Some(response) = outcome {
         Ok(response)
     } else {
         reset.store(true, Ordering::SeqCst);
@@ -309,6 +326,9 @@ async fn dispatch(
     {
         return reply_to_response(reply);
     }
+    if let Some(answer) = shared.service.before(info, &parts, &body, shared.moto).await {
+        return answer;
+    }
     let token_key = idempotency_key(info, path, &body);
     if let Some(key) = &token_key {
         let cached = shared
@@ -324,58 +344,63 @@ async fn dispatch(
             return response;
         }
     }
-    match tokio::time::timeout(FORWARD_TIMEOUT, forward(parts, body, shared.moto)).await {
-        Ok(Ok(response)) if token_key.is_some() && response.status().is_success() => {
-            let (head, body) = response.into_parts();
-            let bytes = body
-                .collect()
-                .await
-                .map(http_body_util::Collected::to_bytes)
-                .unwrap_or_default();
-            if let Some(key) = token_key {
-                shared
-                    .client_tokens
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .insert(key, (head.status, head.headers.clone(), bytes.clone()));
+    let request = parts.clone();
+    let response =
+        match tokio::time::timeout(FORWARD_TIMEOUT, forward(parts, body.clone(), shared.moto)).await {
+            Ok(Ok(response)) if token_key.is_some() && response.status().is_success() => {
+                let (head, body) = response.into_parts();
+                let bytes = body
+                    .collect()
+                    .await
+                    .map(http_body_util::Collected::to_bytes)
+                    .unwrap_or_default();
+                if let Some(key) = token_key {
+                    shared
+                        .client_tokens
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert(key, (head.status, head.headers.clone(), bytes.clone()));
+                }
+                Response::from_parts(head, Full::new(bytes))
             }
-            Response::from_parts(head, Full::new(bytes))
-        }
-        Ok(Ok(response)) if info.operation == "GetGateway" && response.status().is_success() => {
-            finish_update(response, path, shared).await
-        }
-        Ok(Ok(response)) => response,
-        Ok(Err(e)) => bad_gateway(&format!("emulator proxy: forwarding to moto failed: {e}")),
-        Err(_) => bad_gateway("emulator proxy: moto did not answer in time"),
-    }
+            Ok(Ok(response)) => response,
+            Ok(Err(e)) => return bad_gateway(&format!("emulator proxy: forwarding to moto failed: {e}")),
+            Err(_) => return bad_gateway("emulator proxy: moto did not answer in time"),
+        };
+    shared
+        .service
+        .after(info, &request, &body, response, shared.moto)
+        .await
 }
 
-/// Moves a gateway from UPDATING to READY on the Get after the one that first saw it updating.
-async fn finish_update(response: Resp, path: &str, shared: &Shared) -> Resp {
-    let (mut head, body) = response.into_parts();
-    let bytes = body
-        .collect()
-        .await
-        .map(http_body_util::Collected::to_bytes)
-        .unwrap_or_default();
-    let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        return Response::from_parts(head, Full::new(bytes));
-    };
-    if json.get("status").and_then(serde_json::Value::as_str) != Some("UPDATING") {
-        return Response::from_parts(head, Full::new(bytes));
+/// The emulator's own endpoints (unsigned, never recorded): `GET /_emulator/calls` is the call
+/// log as JSON (`at_ms` and `served_ms` from the proxy's start), `DELETE` clears it.
+fn control(method: &str, path: &str, shared: &Shared) -> Resp {
+    match (method, path) {
+        ("GET", "/_emulator/calls") => {
+            let millis = |d: Duration| d.as_secs_f64() * 1000.0;
+            let calls: Vec<serde_json::Value> = shared
+                .calls()
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "service": c.service,
+                        "operation": c.operation,
+                        "status": c.status,
+                        "fault": c.fault.map(|f| format!("{f:?}")),
+                        "at_ms": millis(c.at.duration_since(shared.started)),
+                        "served_ms": c.served.map(millis),
+                    })
+                })
+                .collect();
+            reply_to_response(Reply::json(200, &serde_json::Value::from(calls)))
+        }
+        ("DELETE", "/_emulator/calls") => {
+            shared.calls().clear();
+            reply_to_response(Reply::no_content())
+        }
+        _ => bad_gateway("emulator proxy: unknown control endpoint"),
     }
-    let first_look = shared
-        .updating_seen
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(path.to_string());
-    if first_look {
-        return Response::from_parts(head, Full::new(bytes));
-    }
-    json["status"] = serde_json::Value::from("READY");
-    let bytes = Bytes::from(json.to_string());
-    head.headers.remove(hyper::header::CONTENT_LENGTH);
-    Response::from_parts(head, Full::new(bytes))
 }
 
 /// The idempotency key of a create that carries a `clientToken` (CreateGateway, CreateGatewayTarget).
@@ -399,7 +424,7 @@ fn bad_gateway(message: &str) -> Resp {
     response
 }
 
-fn reply_to_response(reply: Reply) -> Resp {
+pub(super) fn reply_to_response(reply: Reply) -> Resp {
     let mut response = Response::new(Full::new(Bytes::from(reply.body)));
     *response.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in reply.headers {
@@ -440,7 +465,7 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
 /// Sends the request to moto unchanged (method, path and query, headers, body bytes), except for the
 /// hop-by-hop headers and `Expect`. Adds no header of its own: no `Content-Type`, and `Content-Length`
 /// only when the client sent the body chunked.
-async fn forward(
+pub(super) async fn forward(
     mut parts: hyper::http::request::Parts,
     body: Bytes,
     moto: SocketAddr,
