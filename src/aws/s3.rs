@@ -167,6 +167,24 @@ pub async fn delete_bucket(c: &Client, name: &str) -> Result<(), AwsError> {
         .map(|_| ())
 }
 
+/// Names of the account's buckets in `region` (all pages).
+pub async fn list_buckets_in(c: &Client, region: &str) -> Result<Vec<String>, AwsError> {
+    let pages: Vec<_> = c
+        .list_buckets()
+        .bucket_region(region)
+        .max_buckets(1000)
+        .into_paginator()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| AwsError::from_sdk("s3:ListBuckets", &e))?;
+    Ok(pages
+        .iter()
+        .flat_map(aws_sdk_s3::operation::list_buckets::ListBucketsOutput::buckets)
+        .filter_map(|b| b.name().map(str::to_string))
+        .collect())
+}
+
 pub async fn list_buckets(c: &Client) -> Result<Vec<String>, AwsError> {
     let out = call("s3:ListBuckets", c.list_buckets().send()).await?;
     Ok(out

@@ -140,13 +140,14 @@ impl Found<'_> {
 
     async fn buckets(&self) -> Result<Vec<LedgerEntry>, AwsError> {
         let c = &self.clients.s3;
-        let listed = s3::list_buckets(c).await?;
+        // The deployment's bucket is in its region; others could not be read through its client.
+        let listed = s3::list_buckets_in(c, self.region).await?;
         let groups = each(listed, |bucket| async move {
-            // A bucket in another region cannot be read through this region's client: not ours
-            // to find here (the deployment's bucket is in its region).
+            // A bucket whose tags cannot be read (gone meanwhile, or closed to these credentials
+            // by its policy) is not provably ours: it is left alone.
             let tags = match s3::bucket_tags(c, &bucket).await {
                 Ok(tags) => tags,
-                Err(e) if e.is(ErrorKind::NotFound) || e.code.as_deref() == Some("PermanentRedirect") => {
+                Err(e) if matches!(e.kind, ErrorKind::NotFound | ErrorKind::AccessDenied) => {
                     return Ok(None);
                 }
                 Err(e) => return Err(e),
