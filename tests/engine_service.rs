@@ -11,7 +11,9 @@ mod support;
 use std::time::Duration;
 
 use aws_sdk_iam::types::Tag as IamTag;
-use support::deployment::{assert_none_left, assert_one_of_each, fixture, ledger, spawn_deploy, tool};
+use support::deployment::{
+    assert_none_left, assert_one_of_each, deploy_ok, fixture, ledger, spawn_deploy, tool,
+};
 use support::emulator::{Call, Emulator, FaultKind, FaultRule, Thaw};
 use support::json_output;
 use support::look::Look;
@@ -22,33 +24,11 @@ fn calls_of<'a>(calls: &'a [Call], operation: &str) -> Vec<&'a Call> {
     calls.iter().filter(|c| c.operation == operation).collect()
 }
 
-fn deploy_json(f: &support::Fixture, emu: &Emulator) -> (std::process::Output, serde_json::Value) {
-    let output = tool(f, emu)
-        .args([
-            "--non-interactive",
-            "--no-verify",
-            "-c",
-            "config.yaml",
-            "--output",
-            "json",
-        ])
-        .output()
-        .expect("run");
-    let json = json_output(&output);
-    (output, json)
-}
-
 #[test]
 fn a_fresh_deploy_makes_no_more_than_27_calls() {
     let emu = Emulator::start().expect("emulator");
     let f = fixture("n");
-    let (output, report) = deploy_json(&f, &emu);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (report, _) = deploy_ok(&f, &emu);
     let calls = report["calls"].as_u64().expect("calls");
     assert_eq!(
         calls,
@@ -70,9 +50,7 @@ fn ready_is_seen_within_a_poll_and_a_new_role_is_waited_for() {
         .expect("READY delays");
     emu.set_role_propagation(Duration::from_millis(800));
     let f = fixture("r");
-    let (output, _) = deploy_json(&f, &emu);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let (_, stderr) = deploy_ok(&f, &emu);
     let calls = emu.calls();
 
     // The role: CreateGateway was refused while the role propagated, and retried 1-2 s later.
@@ -147,9 +125,7 @@ fn creates_that_could_make_twins_are_never_resent_blindly() {
         1,
     ));
     let f = fixture("w");
-    let (output, _) = deploy_json(&f, &emu);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let (_, stderr) = deploy_ok(&f, &emu);
     assert_one_of_each(&emu, &look, "w", "lost answers");
     // The SDK did not resend them: each was sent once, then looked up and adopted.
     assert_eq!(emu.call_count("CreateUserPool"), 1, "{stderr}");
@@ -166,10 +142,13 @@ fn creates_that_could_make_twins_are_never_resent_blindly() {
         1,
     ));
     emu.clear_calls();
-    let (output, _) = deploy_json(&g, &emu);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let (_, stderr) = deploy_ok(&g, &emu);
     assert_one_of_each(&emu, &look, "w2", "a throttle and a 500");
+    assert!(stderr.contains("sending it again"), "{stderr}");
+    assert!(
+        stderr.contains("looking for what it may have made before sending it again"),
+        "{stderr}"
+    );
     assert_eq!(
         emu.call_count("CreateUserPool"),
         2,
@@ -248,20 +227,12 @@ fn twins_are_deleted_on_a_rerun_and_cleanup_sweeps_by_tag() {
     let look = Look::new(&emu);
     let n = "s";
     let f = fixture(n);
-    let (output, _) = deploy_json(&f, &emu);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    deploy_ok(&f, &emu);
     let pool = look.pools_named(&format!("sre-agent-sre-e2e-{n}"))[0].clone();
     let (twin_pool, twin_client) = strays(&look, n, &pool);
     assert_eq!(look.pools_named(&format!("sre-agent-sre-e2e-{n}")).len(), 4);
 
-    let (output, _) = deploy_json(&f, &emu);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let (_, stderr) = deploy_ok(&f, &emu);
     assert!(
         stderr.contains(&format!("deleted Cognito user pool {twin_pool}")),
         "says so: {stderr}"
@@ -520,13 +491,7 @@ fn a_gateway_update_waits_for_a_new_role_and_through_updating() {
     let look = Look::new(&emu);
     let n = "u";
     let f = fixture(n);
-    let (output, _) = deploy_json(&f, &emu);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    deploy_ok(&f, &emu);
     let gateway = look.gateways_named(&format!("sre-gw-{n}"))[0].clone();
 
     // A new role for the gateway: the update waits for IAM, then for the gateway to finish it.

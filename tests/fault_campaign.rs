@@ -17,7 +17,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use support::deployment::{assert_none_left, assert_one_of_each, fixture, tool};
+use support::deployment::{assert_none_left, assert_one_of_each, deploy_json, fixture, tool};
 use support::emulator::{Emulator, FaultKind, FaultRule};
 use support::json_output;
 use support::lanes;
@@ -53,21 +53,6 @@ fn inject(emu: &Emulator, seed: u64) {
     }
 }
 
-/// A fresh deploy of `f`'s config, with the JSON report on stdout.
-fn deploy(f: &support::Fixture, emu: &Emulator) -> std::process::Output {
-    tool(f, emu)
-        .args([
-            "--non-interactive",
-            "--no-verify",
-            "-c",
-            "config.yaml",
-            "--output",
-            "json",
-        ])
-        .output()
-        .expect("run")
-}
-
 struct Run {
     seed: u64,
     resumes: u32,
@@ -85,7 +70,7 @@ fn one_seed(emu: &Emulator, look: &Look, seed: u64) -> Run {
     inject(emu, seed);
     let injected_before = emu.faults().counts().total();
     let begun = Instant::now();
-    let mut output = deploy(&f, emu);
+    let mut output = deploy_json(&f, emu);
     let mut attempts = 0;
     let mut resumes = 0;
     loop {
@@ -163,7 +148,7 @@ fn seeded_deploys_under_faults_finish_without_twins_or_leaks() {
     let baseline = {
         let (emu, _look) = lanes::emulator(99);
         let reference = fixture("fref");
-        let output = deploy(&reference, &emu);
+        let output = deploy_json(&reference, &emu);
         assert_eq!(output.status.code(), Some(0));
         json_output(&output)["calls"].as_u64().expect("calls")
     };

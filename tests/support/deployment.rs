@@ -49,6 +49,29 @@ pub fn tool(fixture: &Fixture, emu: &Emulator) -> assert_cmd::Command {
     cmd
 }
 
+/// A deploy of `fixture`'s config (`--non-interactive --no-verify`), with the JSON report on stdout.
+pub fn deploy_json(fixture: &Fixture, emu: &Emulator) -> std::process::Output {
+    tool(fixture, emu)
+        .args([
+            "--non-interactive",
+            "--no-verify",
+            "-c",
+            "config.yaml",
+            "--output",
+            "json",
+        ])
+        .output()
+        .expect("run the deploy")
+}
+
+/// A deploy that must succeed: its JSON report and its progress lines.
+pub fn deploy_ok(fixture: &Fixture, emu: &Emulator) -> (serde_json::Value, String) {
+    let output = deploy_json(fixture, emu);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    (super::json_output(&output), stderr)
+}
+
 /// A deploy running in the background, its progress lines readable from stderr.
 pub fn spawn_deploy(f: &Fixture, emu: &Emulator) -> std::process::Child {
     Command::new(assert_cmd::cargo::cargo_bin("sre-agent-deploy"))
