@@ -6,8 +6,7 @@
 //! `cargo run --release --example bench-sweep -- [ENDPOINTS=500] [CONCURRENCY=64] [ROUNDS=5]`
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-#[path = "../tests/support/tls_servers.rs"]
-mod tls_servers;
+use emulator::tls as tls_servers;
 
 use std::error::Error;
 use std::net::{IpAddr, Ipv4Addr};

@@ -3,8 +3,7 @@
 //! up, then runs `check_files` ITERATIONS times (default 2000) and prints the median and p95.
 #![allow(clippy::disallowed_methods, clippy::print_stdout)]
 
-#[path = "../tests/support/certs.rs"]
-mod certs;
+use emulator::certs;
 
 use std::time::Instant;
 

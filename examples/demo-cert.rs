@@ -1,8 +1,7 @@
 //! Generates the demo's TLS files: `cargo run --example demo-cert -- DIR [DOMAIN]`.
 #![allow(clippy::disallowed_methods, clippy::print_stdout)]
 
-#[path = "../tests/support/certs.rs"]
-mod certs;
+use emulator::certs;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

@@ -15,10 +15,7 @@
 //! non-interactive shell), it is not watched, so only a signal stops the emulator.
 #![allow(clippy::disallowed_methods, clippy::print_stdout, clippy::print_stderr)]
 
-#[path = "../tests/support/emulator/mod.rs"]
-mod emulator;
-#[path = "../tests/support/tls_servers.rs"]
-mod tls_servers;
+use emulator::tls as tls_servers;
 
 use std::io::{Read as _, Write as _};
 use std::os::unix::fs::MetadataExt as _;

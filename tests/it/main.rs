@@ -1,0 +1,27 @@
+//! The integration tests, in one binary so that the AWS SDK and the emulator link once. One
+//! module per area; a module's tests run together with `cargo test --test it <module>::`, and
+//! the campaigns alone with `cargo test --test it campaign`.
+
+mod support;
+
+mod cleanup_safety;
+mod cli_modes;
+mod cli_validate;
+mod compat;
+mod crash_campaign;
+mod deploy_e2e;
+mod engine_service;
+mod fault_campaign;
+mod import;
+mod preflight;
+mod properties;
+mod schema_drift;
+mod secret_scan;
+mod state_files;
+mod ui_screens;
+mod verify_e2e;
+mod verify_properties;
+mod verify_remote;
+mod verify_report;
+mod verify_tls_files;
+mod wizard_pty;
