@@ -1,7 +1,7 @@
 //! End to end: the built binary deploys the whole stack into the loopback emulator (moto plus the
 //! project's proxy), and independent SDK calls check what exists. Also: re-run is a no-op,
 //! cleanup leaves nothing of the deployment and everything else (the crash campaign, in
-//! `tests/crash_campaign.rs`, kills runs), and a second run on the same state waits its turn or fails clearly.
+//! `crash_campaign`, kills runs), and a second run on the same state waits its turn or fails clearly.
 #![allow(clippy::disallowed_methods)]
 
 use std::io::{BufRead, BufReader};
