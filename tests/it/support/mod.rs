@@ -21,17 +21,18 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use assert_cmd::Command;
 
 /// The campaigns keep both cores busy for a minute or more; tests that assert on timing must not
-/// run beside them (everything shares one test binary).
+/// run beside them (everything shares one test binary). Campaigns may run beside each other:
+/// they spend most of their time waiting for READY.
 static LOAD: RwLock<()> = RwLock::new(());
 
 /// Held by a campaign: no timing-sensitive test runs meanwhile.
-pub fn heavy() -> RwLockWriteGuard<'static, ()> {
-    LOAD.write().unwrap_or_else(PoisonError::into_inner)
+pub fn heavy() -> RwLockReadGuard<'static, ()> {
+    LOAD.read().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Held by a test that asserts on timing: no campaign runs meanwhile.
-pub fn timing_sensitive() -> RwLockReadGuard<'static, ()> {
-    LOAD.read().unwrap_or_else(PoisonError::into_inner)
+pub fn timing_sensitive() -> RwLockWriteGuard<'static, ()> {
+    LOAD.write().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A valid config, with the TLS files in the same folder.
