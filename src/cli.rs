@@ -2,9 +2,13 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand};
 
+use crate::config::load::LoadError;
+use crate::config::overrides::{Override, Source, parse_set};
 use crate::exit::EXIT_CODES_HELP;
+pub use crate::output::printer::OutputFormat;
+use crate::output::printer::Verbosity;
 
 const AFTER_HELP: &str = "\
 Modes:
@@ -21,6 +25,8 @@ Modes:
   sre-agent-deploy preflight [-c FILE]         check the host the backends will run on
   sre-agent-deploy config migrate -c FILE      rewrite an older config in the current version
   sre-agent-deploy init [--output FILE]        write a commented example config
+  sre-agent-deploy completions SHELL           print shell completions (bash, zsh, fish, powershell)
+  sre-agent-deploy man                         print the man page (roff)
   sre-agent-deploy [-c FILE]                   the interactive wizard (on a terminal): prompts
                                                with defaults from FILE, the environment and the
                                                account; saves FILE (backup kept); review screen;
@@ -52,6 +58,39 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub run: RunArgs,
+    /// Print errors and the final result only: no progress lines or notes.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also print each AWS call: operation, duration, retries and the service's request id.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl Cli {
+    /// The output format the command in use was given.
+    pub fn output_format(&self) -> OutputFormat {
+        match &self.command {
+            None => self.run.common.output,
+            Some(Command::Verify(args)) => args.common.output,
+            Some(Command::Import(args)) => args.format,
+            Some(Command::Preflight(args)) => args.output,
+            Some(
+                Command::Init(_)
+                | Command::Schema
+                | Command::Config(_)
+                | Command::Completions(_)
+                | Command::Man,
+            ) => OutputFormat::Text,
+        }
+    }
+
+    pub fn verbosity(&self) -> Verbosity {
+        match (self.quiet, self.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, 0) => Verbosity::Normal,
+            (false, _) => Verbosity::Verbose,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,6 +112,17 @@ pub enum Command {
     /// Config file maintenance.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Print shell completions: `sre-agent-deploy completions bash > /etc/bash_completion.d/sre-agent-deploy`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): `sre-agent-deploy man | man -l -`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -151,16 +201,6 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-/// How results are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum OutputFormat {
-    /// For people.
-    #[default]
-    Text,
-    /// One JSON object on stdout: {"valid", "findings": [{"field", "severity", "message", "suggestion"}]}.
-    Json,
-}
-
 /// Flags every command that reads a config shares: the file, the output format, and the
 /// values that override the file.
 #[derive(Debug, Args)]
@@ -190,6 +230,41 @@ pub struct CommonArgs {
     /// Set any config field: --set gateway.s3_bucket=my-bucket (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+}
+
+impl CommonArgs {
+    /// The named flags and `--set`s, as overrides of the config in the order they apply.
+    pub fn overrides(&self) -> Result<Vec<Override>, LoadError> {
+        let named = |flag: &str, path: &str, value: Option<String>| {
+            value.map(|value| Override {
+                path: path.to_string(),
+                value,
+                source: Source::Flag(flag.to_string()),
+            })
+        };
+        let state_file = self
+            .state_file
+            .as_deref()
+            .map(|p| p.to_string_lossy().into_owned());
+        let mut overrides: Vec<Override> = [
+            named("--region", "aws.region", self.region.clone()),
+            named("--profile", "aws.profile", self.profile.clone()),
+            named("--endpoint-url", "aws.endpoint_url", self.endpoint_url.clone()),
+            named(
+                "--deployment-id",
+                "deployment.deployment_id",
+                self.deployment_id.clone(),
+            ),
+            named("--state-file", "deployment.state_file", state_file),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        for raw in &self.set {
+            overrides.push(parse_set(raw).map_err(LoadError::Override)?);
+        }
+        Ok(overrides)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -238,6 +313,15 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
+    /// What a deploying run takes from the flags.
+    pub fn run_options(&self) -> crate::runner::Options {
+        crate::runner::Options {
+            no_verify: self.no_verify,
+            call_tool: self.call_tool.clone(),
+            config_path: self.common.config.clone(),
+        }
+    }
+
     /// Whether the run shows prompts and full-screen views: standard input, output and error are
     /// all a terminal (the screens draw on standard output, the prompts on standard error), the
     /// output is text, and `--non-interactive` is not given.
@@ -260,6 +344,18 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn quiet_and_verbose_apply_to_every_command_and_exclude_each_other() {
+        let quiet = Cli::try_parse_from(["sre-agent-deploy", "verify", "-q"]).expect("parses");
+        assert_eq!(quiet.verbosity(), Verbosity::Quiet);
+        let verbose = Cli::try_parse_from(["sre-agent-deploy", "-vv", "--validate-only"]).expect("parses");
+        assert_eq!(verbose.verbosity(), Verbosity::Verbose);
+        assert!(Cli::try_parse_from(["sre-agent-deploy", "-q", "-v"]).is_err());
+        let json = Cli::try_parse_from(["sre-agent-deploy", "import", "--from", "x", "--format", "json"])
+            .expect("parses");
+        assert_eq!(json.output_format(), OutputFormat::Json);
     }
 
     #[test]

@@ -7,20 +7,24 @@ use serde::Serialize;
 
 use crate::config::load::LoadError;
 use crate::exit::ExitStatus;
+use crate::files::FileError;
+use crate::output::printer::OutputError;
 
 /// Everything that can stop a command before it produces its result.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
     Load(#[from] LoadError),
-    #[error("{path} already exists")]
-    AlreadyExists { path: PathBuf },
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// The result could not be written (a closed pipe).
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// The terminal failed under the prompts or the screens.
+    #[error("the terminal failed: {0}")]
+    Terminal(String),
     #[error(transparent)]
     State(#[from] crate::deploy::store::StateError),
     #[error("{error}")]
@@ -34,8 +38,6 @@ pub enum Error {
         context: String,
         error: crate::aws::AwsError,
     },
-    #[error("the config changed since deployment {deployment_id} last ran:\n{diff}")]
-    ConfigChanged { deployment_id: String, diff: String },
     #[error("{what} needs confirmation, and this run is not interactive")]
     NeedsConfirmation { what: String },
     #[error("{what} was not confirmed; nothing was changed")]
@@ -68,29 +70,16 @@ impl Error {
                 Some("start from `sre-agent-deploy init --output config.yaml`".into())
             }
             Self::Load(LoadError::Override(o)) => o.suggestion.clone(),
-            Self::AlreadyExists { .. } => Some("pass --force to overwrite it, or choose another --output".into()),
-            Self::Write { path, source } => {
-                let folder = path
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .map_or_else(|| ".".to_string(), |p| p.display().to_string());
-                Some(match source.kind() {
-                    std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
-                        format!("free space on the disk that holds {folder}, then run the command again")
-                    }
-                    std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
-                        format!("make {folder} writable for this user, then run the command again")
-                    }
-                    _ => format!("check that {folder} exists, is writable and has free space"),
-                })
-            }
+            Self::File(e) => Some(e.suggestion()),
+            Self::Output(_) => Some("check that whatever reads standard output (a pipe, a file) is still there".into()),
+            Self::Runtime(_) => Some("the system is out of threads or memory: free some, then run again".into()),
+            Self::Terminal(_) => Some("run again in a working terminal, or pass --non-interactive".into()),
             Self::State(e) => e.suggestion(),
             Self::Deploy { error, resume } => {
                 let fix = error.suggestion().map(|s| format!("{s}\n  ")).unwrap_or_default();
                 Some(format!("{fix}resume: {resume}"))
             }
             Self::Aws { error, .. } => Some(error.suggestion()),
-            Self::ConfigChanged { .. } => Some("review the change, then run again with --yes to apply it".into()),
             Self::NeedsConfirmation { .. } => Some("pass --yes to confirm".into()),
             Self::Declined { .. } => None,
             Self::Stopped { next, .. } => Some(next.clone()),

@@ -4,20 +4,74 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
+/// A file the tool could not write.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("{path} already exists")]
+    AlreadyExists { path: PathBuf },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl FileError {
+    /// A write that failed for `reason` (not an I/O error of its own: a render that failed).
+    pub fn other(path: &Path, reason: impl Into<String>) -> Self {
+        write_error(path, std::io::Error::other(reason.into()))
+    }
+
+    /// What to do about it, by what went wrong.
+    pub fn suggestion(&self) -> String {
+        let path = match self {
+            Self::AlreadyExists { .. } => {
+                return "pass --force to overwrite it, or choose another --output".into();
+            }
+            Self::Write { path, .. } => path,
+        };
+        let folder = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| ".".to_string(), |p| p.display().to_string());
+        match self.io_kind() {
+            Some(std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded) => {
+                format!("free space on the disk that holds {folder}, then run the command again")
+            }
+            Some(std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem) => {
+                format!("make {folder} writable for this user, then run the command again")
+            }
+            _ => format!("check that {folder} exists, is writable and has free space"),
+        }
+    }
+
+    /// The kind of the I/O error, for a write that failed.
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        match self {
+            Self::AlreadyExists { .. } => None,
+            Self::Write { source, .. } => Some(source.kind()),
+        }
+    }
+}
+
+/// Creates `dir` and its parents.
+pub fn create_dir_all(dir: &Path) -> Result<(), FileError> {
+    std::fs::create_dir_all(dir).map_err(|source| write_error(dir, source))
+}
 
 /// Replaces `path` with `contents` atomically.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), Error> {
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FileError> {
     let mut temp = temp_beside(path)?;
     write_synced(&mut temp, path, contents)?;
     temp.persist(path).map_err(|e| write_error(path, e.error))?;
     Ok(())
 }
 
-/// Writes `contents` to `path`, failing with [`Error::AlreadyExists`] if it exists (no race).
-pub fn write_new(path: &Path, contents: &[u8]) -> Result<(), Error> {
+/// Writes `contents` to `path`, failing with [`FileError::AlreadyExists`] if it exists (no race).
+pub fn write_new(path: &Path, contents: &[u8]) -> Result<(), FileError> {
     if path.exists() {
-        return Err(Error::AlreadyExists {
+        return Err(FileError::AlreadyExists {
             path: path.to_path_buf(),
         });
     }
@@ -25,7 +79,7 @@ pub fn write_new(path: &Path, contents: &[u8]) -> Result<(), Error> {
     write_synced(&mut temp, path, contents)?;
     temp.persist_noclobber(path).map_err(|e| {
         if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::AlreadyExists {
+            FileError::AlreadyExists {
                 path: path.to_path_buf(),
             }
         } else {
@@ -36,7 +90,7 @@ pub fn write_new(path: &Path, contents: &[u8]) -> Result<(), Error> {
 }
 
 /// Copies `path` to `<path>.bak-<UTC timestamp>` (with `.1`, `.2`, ... when that exists).
-pub fn back_up(path: &Path) -> Result<PathBuf, Error> {
+pub fn back_up(path: &Path) -> Result<PathBuf, FileError> {
     let now = time::OffsetDateTime::now_utc();
     let stamp = format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
@@ -52,14 +106,14 @@ pub fn back_up(path: &Path) -> Result<PathBuf, Error> {
         .chain((1..1000).map(|n| PathBuf::from(format!("{base}.{n}"))))
         .find(|p| !p.exists())
         .unwrap_or_else(|| PathBuf::from(&base));
-    std::fs::copy(path, &backup).map_err(|source| Error::Write {
+    std::fs::copy(path, &backup).map_err(|source| FileError::Write {
         path: backup.clone(),
         source,
     })?;
     Ok(backup)
 }
 
-fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile, Error> {
+fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile, FileError> {
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -70,14 +124,14 @@ fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile, Error> {
         .map_err(|e| write_error(path, e))
 }
 
-fn write_synced(temp: &mut tempfile::NamedTempFile, path: &Path, contents: &[u8]) -> Result<(), Error> {
+fn write_synced(temp: &mut tempfile::NamedTempFile, path: &Path, contents: &[u8]) -> Result<(), FileError> {
     temp.write_all(contents)
         .and_then(|()| temp.as_file().sync_all())
         .map_err(|e| write_error(path, e))
 }
 
-fn write_error(path: &Path, source: std::io::Error) -> Error {
-    Error::Write {
+fn write_error(path: &Path, source: std::io::Error) -> FileError {
+    FileError::Write {
         path: path.to_path_buf(),
         source,
     }
@@ -114,7 +168,7 @@ mod tests {
         write_new(&path, b"one").expect("creates");
         assert!(matches!(
             write_new(&path, b"two"),
-            Err(Error::AlreadyExists { .. })
+            Err(FileError::AlreadyExists { .. })
         ));
         write_atomic(&path, b"three").expect("replaces");
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "three");
@@ -126,6 +180,6 @@ mod tests {
     fn missing_folder_is_a_write_error() {
         let dir = tempfile::tempdir().expect("tempdir");
         let err = write_atomic(&dir.path().join("no/such/f.txt"), b"x").expect_err("no folder");
-        assert!(matches!(err, Error::Write { .. }));
+        assert!(matches!(err, FileError::Write { .. }));
     }
 }

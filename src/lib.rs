@@ -1,5 +1,10 @@
 //! sre-agent-deploy: takes an operator from an empty AWS account to a verified deployment of the
-//! SRE agent stack. This crate root wires the CLI to the commands and renders errors.
+//! SRE agent stack. This crate root builds the printer from the flags, wires the CLI to the
+//! commands and renders errors.
+//!
+//! Layers, with arrows pointing down only (ARCHITECTURE.md has the picture):
+//! `cli` → `commands` → `runner` → {`config`, `deploy`, `verify`, `ui`, `import`, `preflight`}
+//! → {`aws`, `output`, `files`}.
 
 // Tests set up fixtures with plain writes; the atomic-write rule is for the product.
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
@@ -16,6 +21,7 @@ pub mod import;
 pub mod openapi;
 pub mod output;
 pub mod preflight;
+pub mod runner;
 pub mod templates;
 pub mod ui;
 pub mod validate;
@@ -27,17 +33,19 @@ use cli::{Cli, OutputFormat};
 use config::Environment;
 use exit::ExitStatus;
 
-/// Runs the parsed command line. Errors are rendered here: to `err` for people and, with
-/// `--output json`, also as a JSON object on `out`.
-pub fn run(cli: &Cli, env: &dyn Environment, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
-    match commands::dispatch(cli, env, out) {
+/// Runs the parsed command line. Progress, notes and errors go to `err` (the one writer the
+/// printer hands to progress too); results go to `out`. Errors are rendered here: to `err` for
+/// people and, with `--output json`, also as a JSON object on `out`.
+pub fn run(cli: &Cli, env: &dyn Environment, out: &mut dyn Write, err: Box<dyn Write + Send>) -> ExitStatus {
+    let cx = commands::Cx::from_flags(cli, env, err);
+    match commands::dispatch(cli, &cx, out) {
         Ok(status) => status,
         Err(error) => {
             // A failed deployment already printed its report, which carries the error.
-            if cli.run.common.output == OutputFormat::Json && !matches!(error, error::Error::Deploy { .. }) {
+            if cx.printer.format() == OutputFormat::Json && !matches!(error, error::Error::Deploy { .. }) {
                 let _ = writeln!(out, "{}", error.to_json());
             }
-            let _ = writeln!(err, "{}", error.render());
+            cx.printer.error(&error.render());
             error.exit_status()
         }
     }

@@ -8,6 +8,11 @@ use sre_agent_deploy::config::ProcessEnv;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let status = sre_agent_deploy::run(&cli, &ProcessEnv, &mut std::io::stdout(), &mut std::io::stderr());
+    let status = sre_agent_deploy::run(
+        &cli,
+        &ProcessEnv,
+        &mut std::io::stdout(),
+        Box::new(std::io::stderr()),
+    );
     status.into()
 }

@@ -8,6 +8,7 @@ pub mod cognito;
 pub mod iam;
 pub mod resend;
 pub mod s3;
+pub mod trace;
 
 use std::fmt;
 use std::time::Duration;
@@ -23,6 +24,7 @@ use aws_types::region::Region;
 use crate::config::AwsConfig;
 use calls::CallCounter;
 use resend::NoBlindResend;
+use trace::CallTrace;
 
 /// The SDK clients of one deployment, all in the deployment's region.
 #[derive(Debug, Clone)]
@@ -61,10 +63,12 @@ impl Clients {
             .force_path_style(path_style)
             .interceptor(CallCounter)
             .interceptor(NoBlindResend)
+            .interceptor(CallTrace)
             .build();
         let mut agentcore = aws_sdk_bedrockagentcorecontrol::config::Builder::from(&shared)
             .interceptor(CallCounter)
-            .interceptor(NoBlindResend);
+            .interceptor(NoBlindResend)
+            .interceptor(CallTrace);
         if let Some(endpoint) = &aws.endpoint_url {
             agentcore = agentcore.endpoint_url(endpoint);
         }
@@ -73,12 +77,14 @@ impl Clients {
                 aws_sdk_iam::config::Builder::from(&shared)
                     .interceptor(CallCounter)
                     .interceptor(NoBlindResend)
+                    .interceptor(CallTrace)
                     .build(),
             ),
             cognito: aws_sdk_cognitoidentityprovider::Client::from_conf(
                 aws_sdk_cognitoidentityprovider::config::Builder::from(&shared)
                     .interceptor(CallCounter)
                     .interceptor(NoBlindResend)
+                    .interceptor(CallTrace)
                     .build(),
             ),
             s3: aws_sdk_s3::Client::from_conf(s3),
@@ -87,6 +93,7 @@ impl Clients {
                 aws_sdk_sts::config::Builder::from(&shared)
                     .interceptor(CallCounter)
                     .interceptor(NoBlindResend)
+                    .interceptor(CallTrace)
                     .build(),
             ),
         }
@@ -113,8 +120,10 @@ pub enum ErrorKind {
 pub struct AwsError {
     pub operation: &'static str,
     pub kind: ErrorKind,
-    pub code: Option<String>,
+    pub code: Option<Box<str>>,
     pub message: String,
+    /// The service's request id (`x-amzn-RequestId`), which AWS support asks for first.
+    pub request_id: Option<Box<str>>,
 }
 
 impl AwsError {
@@ -122,7 +131,7 @@ impl AwsError {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let code = err.code().map(str::to_string);
+        let code: Option<Box<str>> = err.code().map(Into::into);
         let message = match (err, err.message()) {
             (SdkError::ServiceError(_), Some(message)) => message.to_string(),
             (SdkError::ServiceError(service), None) => format!(
@@ -148,11 +157,16 @@ impl AwsError {
             }
             _ => classify(code.as_deref(), &message),
         };
+        let request_id = err
+            .raw_response()
+            .and_then(|r| trace::request_id(r.headers()))
+            .map(String::into_boxed_str);
         Self {
             operation,
             kind,
             code,
             message,
+            request_id,
         }
     }
 
@@ -163,6 +177,7 @@ impl AwsError {
             kind: ErrorKind::Other,
             code: None,
             message: message.into(),
+            request_id: None,
         }
     }
 
@@ -266,8 +281,12 @@ fn classify(code: Option<&str>, message: &str) -> ErrorKind {
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.code {
-            Some(code) => write!(f, "{} failed: {code}: {}", self.operation, self.message),
-            None => write!(f, "{} failed: {}", self.operation, self.message),
+            Some(code) => write!(f, "{} failed: {code}: {}", self.operation, self.message)?,
+            None => write!(f, "{} failed: {}", self.operation, self.message)?,
+        }
+        match &self.request_id {
+            Some(id) => write!(f, " (request id {id})"),
+            None => Ok(()),
         }
     }
 }
@@ -320,11 +339,20 @@ mod tests {
             kind: ErrorKind::AccessDenied,
             code: Some("AccessDenied".into()),
             message: "not authorized to perform iam:CreateRole".into(),
+            request_id: None,
         };
         assert!(e.suggestion().contains("CreateRole"));
         assert_eq!(
             e.to_string(),
             "CreateRole failed: AccessDenied: not authorized to perform iam:CreateRole"
+        );
+        let with_id = AwsError {
+            request_id: Some("4b1c-77".into()),
+            ..e
+        };
+        assert_eq!(
+            with_id.to_string(),
+            "CreateRole failed: AccessDenied: not authorized to perform iam:CreateRole (request id 4b1c-77)"
         );
     }
 }

@@ -6,13 +6,13 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use serde::Serialize;
 
-use super::write_out;
+use super::Cx;
 use crate::aws::Clients;
-use crate::cli::{OutputFormat, RunArgs};
-use crate::config::{AwsConfig, Environment};
+use crate::cli::RunArgs;
+use crate::config::{AwsConfig, DeploymentConfig, Environment};
 use crate::deploy::cleanup::{self, Deletion, Outcome};
 use crate::deploy::discover::UNDISCOVERABLE;
-use crate::deploy::progress::Progress;
+use crate::deploy::session::locate;
 use crate::deploy::state::DeploymentStatus;
 use crate::deploy::store::{self, StateError, StateStore};
 use crate::error::Error;
@@ -64,15 +64,17 @@ impl std::fmt::Display for CleanupReport {
     }
 }
 
-pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+pub fn run(args: &RunArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let env = cx.env;
     let deployment_id = args.common.deployment_id.clone().unwrap_or_default();
-    let state_path = args
-        .common
-        .state_file
-        .clone()
-        .unwrap_or_else(|| store::default_path(&deployment_id));
-    let runtime = super::runtime()?;
-    let progress = Progress::stderr();
+    let flags = DeploymentConfig {
+        deployment_id: Some(deployment_id.clone()),
+        state_file: args.common.state_file.clone(),
+    };
+    let state_path = locate(&flags, std::path::Path::new("."), None)
+        .map_or_else(|| store::default_path(&deployment_id), |l| l.path);
+    let runtime = crate::runner::runtime()?;
+    let progress = cx.printer.progress();
     let (mut store, found_by_tag) = match StateStore::open_existing(&state_path) {
         // A state file of another deployment would delete that deployment's resources.
         Ok(store) if store.state.deployment_id != deployment_id => {
@@ -130,11 +132,7 @@ pub fn run(args: &RunArgs, env: &dyn Environment, out: &mut dyn Write) -> Result
         sweep_failed: cleaned.sweep_failed,
         resources: cleaned.resources,
     };
-    let text = match args.common.output {
-        OutputFormat::Text => report.to_string(),
-        OutputFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()),
-    };
-    write_out(out, &text)?;
+    cx.printer.result(out, &report)?;
     Ok(if failed {
         ExitStatus::Failed
     } else {

@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::init::SCHEMA_FILE;
-use super::write_out;
-use crate::cli::{ImportArgs, OutputFormat};
+use super::Cx;
+use crate::cli::ImportArgs;
 use crate::config::load::load;
+use crate::config::schema::SCHEMA_FILE;
 use crate::config::{Environment, ValidationContext};
 use crate::error::Error;
 use crate::exit::ExitStatus;
@@ -44,7 +44,8 @@ struct Report {
     yaml: Option<String>,
 }
 
-pub fn run(args: &ImportArgs, env: &dyn Environment, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+pub fn run(args: &ImportArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let env = cx.env;
     let from = import::source_dir(&args.from)?;
     let config_dir = absolute_folder(&args.output);
     if config_dir.starts_with(&from) {
@@ -91,11 +92,7 @@ pub fn run(args: &ImportArgs, env: &dyn Environment, out: &mut dyn Write) -> Res
         diff,
         yaml: args.dry_run.then_some(yaml),
     };
-    let text = match args.format {
-        OutputFormat::Text => report.to_string(),
-        OutputFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()),
-    };
-    write_out(out, &text)?;
+    cx.printer.result(out, &report)?;
     Ok(if report.errors > 0 {
         ExitStatus::Invalid
     } else {

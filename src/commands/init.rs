@@ -3,20 +3,18 @@
 
 use std::io::Write;
 
-use super::write_out;
+use super::Cx;
 use crate::cli::InitArgs;
+use crate::config::schema::SCHEMA_FILE;
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::files::{write_atomic, write_new};
 use crate::templates::CONFIG_EXAMPLE;
 
-/// File name of the schema written next to the config.
-pub const SCHEMA_FILE: &str = "sre-agent-deploy.schema.json";
-
 /// The schema comment as it stands in the repository's template.
 const TEMPLATE_SCHEMA_COMMENT: &str = "# yaml-language-server: $schema=../schemas/config.schema.json";
 
-pub fn run(args: &InitArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+pub fn run(args: &InitArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let config = CONFIG_EXAMPLE.replacen(
         TEMPLATE_SCHEMA_COMMENT,
         &format!("# yaml-language-server: $schema=./{SCHEMA_FILE}"),
@@ -33,7 +31,7 @@ pub fn run(args: &InitArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
         &schema_path,
         crate::config::schema::config_schema_text().as_bytes(),
     )?;
-    write_out(
+    cx.printer.text(
         out,
         &format!(
             "wrote {} (and its schema, {})\nnext: fill in the values marked YOUR_..., then run\n  sre-agent-deploy --validate-only --config {}\n",

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::write_out;
+use super::Cx;
 use crate::cli::MigrateArgs;
 use crate::config::CONFIG_VERSION;
 use crate::config::load::{LoadError, MAX_CONFIG_BYTES};
@@ -15,7 +15,7 @@ use crate::exit::ExitStatus;
 use crate::files;
 use crate::output::diff::line_diff;
 
-pub fn run(args: &MigrateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+pub fn run(args: &MigrateArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let path = &args.config;
     let text = read(path)?;
     let document: serde_json::Value = serde_saphyr::from_str(&text).map_err(|e| {
@@ -41,7 +41,7 @@ pub fn run(args: &MigrateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error>
         });
     }
     let Some(migrated) = migrate_text(&text, version) else {
-        write_out(
+        cx.printer.text(
             out,
             &format!(
                 "{} is already version {CONFIG_VERSION}; nothing to do\n",
@@ -52,7 +52,7 @@ pub fn run(args: &MigrateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error>
     };
     let diff = line_diff(&text, &migrated);
     if args.dry_run {
-        write_out(
+        cx.printer.text(
             out,
             &format!("{diff}\n(dry run: {} not changed)\n", path.display()),
         )?;
@@ -60,7 +60,7 @@ pub fn run(args: &MigrateArgs, out: &mut dyn Write) -> Result<ExitStatus, Error>
     }
     let backup = files::back_up(path)?;
     files::write_atomic(path, migrated.as_bytes())?;
-    write_out(
+    cx.printer.text(
         out,
         &format!(
             "{diff}\nmigrated {} from version {version} to {CONFIG_VERSION}; the old file is {}\n",

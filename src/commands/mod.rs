@@ -1,7 +1,12 @@
-//! One file per command. Each takes parsed arguments and writers, and returns an exit status or
-//! an [`Error`](crate::error::Error); `lib.rs` renders errors.
+//! One file per command. Each takes its parsed arguments, the run's [`Cx`] and standard output,
+//! and returns an exit status or an [`Error`]; `lib.rs` renders errors.
+//!
+//! Commands never call each other: what several need (running a deployment, its verification
+//! and report) is in [`crate::runner`], the state-file policy in [`crate::deploy::session`].
+//! `dispatch` is the one place that picks a command, and decides the mode and output for all.
 
 pub mod cleanup;
+pub mod completions;
 pub mod deploy;
 pub mod import;
 pub mod init;
@@ -13,41 +18,90 @@ pub mod wizard;
 
 use std::io::Write;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ConfigCommand};
 use crate::config::Environment;
+use crate::config::load::Loaded;
 use crate::error::Error;
 use crate::exit::ExitStatus;
+use crate::output::ValidationReport;
+use crate::output::printer::{Printer, Verbosity};
+use crate::validate::ValidationResult;
 
-/// Runs the command the flags ask for.
-pub fn dispatch(cli: &Cli, env: &dyn Environment, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    match &cli.command {
-        Some(Command::Init(args)) => init::run(args, out),
-        Some(Command::Schema) => {
-            let schema = crate::config::schema::config_schema_text();
-            write_out(out, &schema)?;
-            Ok(ExitStatus::Success)
+/// What every command gets besides its arguments, decided once from the flags.
+pub struct Cx<'a> {
+    pub env: &'a dyn Environment,
+    /// The output format, verbosity and colour, and where progress and errors go.
+    pub printer: Printer,
+    /// Prompts and full-screen views (a terminal on all three standard streams, text output,
+    /// no `--non-interactive`), or plain lines.
+    pub screens: bool,
+}
+
+impl<'a> Cx<'a> {
+    /// The one place the mode and the output are decided: the format and verbosity from the
+    /// flags, colour from `NO_COLOR`, screens from the terminal; progress and errors go to `err`.
+    pub fn from_flags(cli: &Cli, env: &'a dyn Environment, err: Box<dyn Write + Send>) -> Self {
+        let colour = env.var("NO_COLOR").is_none_or(|v| v.is_empty());
+        let printer = Printer::new(cli.output_format(), cli.verbosity(), colour, err);
+        if printer.verbosity() == Verbosity::Verbose {
+            crate::aws::trace::install(printer.err_writer());
         }
-        Some(Command::Verify(args)) => verify::run(args, env, out),
-        Some(Command::Import(args)) => import::run(args, env, out),
-        Some(Command::Preflight(args)) => preflight::run(args, env, out),
-        Some(Command::Config(crate::cli::ConfigCommand::Migrate(args))) => migrate::run(args, out),
-        None if cli.run.validate_only => validate::run(&cli.run, env, out),
-        None if cli.run.resume => deploy::resume(&cli.run, env, out),
-        None if cli.run.cleanup => cleanup::run(&cli.run, env, out),
-        None if cli.run.wants_screens() => wizard::run(&cli.run, env, out),
-        None => deploy::deploy(&cli.run, env, out),
+        Self {
+            env,
+            screens: cli.command.is_none() && cli.run.wants_screens(),
+            printer,
+        }
+    }
+
+    /// Tells (as progress) which migrations were applied in memory to an older config file.
+    pub fn notices(&self, loaded: &Loaded) {
+        if loaded.notices.is_empty() {
+            return;
+        }
+        let progress = self.printer.progress();
+        for notice in &loaded.notices {
+            progress.line("config", notice);
+        }
     }
 }
 
-/// Tells (on stderr) which migrations were applied in memory to an older config file.
-pub fn print_notices(loaded: &crate::config::load::Loaded) {
-    if loaded.notices.is_empty() {
-        return;
+/// Runs the command the flags ask for.
+pub fn dispatch(cli: &Cli, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    match &cli.command {
+        Some(Command::Init(args)) => init::run(args, cx, out),
+        Some(Command::Schema) => {
+            cx.printer
+                .text(out, &crate::config::schema::config_schema_text())?;
+            Ok(ExitStatus::Success)
+        }
+        Some(Command::Completions(args)) => completions::completions(args, cx, out),
+        Some(Command::Man) => completions::man(cx, out),
+        Some(Command::Verify(args)) => verify::run(args, cx, out),
+        Some(Command::Import(args)) => import::run(args, cx, out),
+        Some(Command::Preflight(args)) => preflight::run(args, cx, out),
+        Some(Command::Config(ConfigCommand::Migrate(args))) => migrate::run(args, cx, out),
+        None if cli.run.validate_only => validate::run(&cli.run, cx, out),
+        None if cli.run.resume => deploy::resume(&cli.run, cx, out),
+        None if cli.run.cleanup => cleanup::run(&cli.run, cx, out),
+        None if cx.screens => match wizard::run(&cli.run, cx, out)? {
+            wizard::Ended::Status(status) => Ok(status),
+            // An error only the file can fix: say it as `--validate-only` does.
+            wizard::Ended::Invalid => validate::run(&cli.run, cx, out),
+        },
+        None => deploy::deploy(&cli.run, cx, out),
     }
-    let progress = crate::deploy::progress::Progress::stderr();
-    for notice in &loaded.notices {
-        progress.line("config", notice);
-    }
+}
+
+/// Prints the validation report of a config that cannot be used, and says so (exit 1).
+pub fn invalid(
+    cx: &Cx<'_>,
+    loaded: &Loaded,
+    result: &ValidationResult,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
+    cx.printer
+        .result(out, &ValidationReport::new(&loaded.path, result, false))?;
+    Ok(ExitStatus::Invalid)
 }
 
 /// The async runtime the AWS commands run on.
@@ -55,18 +109,5 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|source| Error::Write {
-            path: "the async runtime".into(),
-            source,
-        })
-}
-
-/// Writes to standard output, turning a failed write (a closed pipe) into an error.
-pub fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Error> {
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|source| Error::Write {
-            path: "standard output".into(),
-            source,
-        })
+        .map_err(Error::Runtime)
 }

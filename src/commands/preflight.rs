@@ -5,8 +5,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::write_out;
-use crate::cli::{OutputFormat, PreflightArgs};
+use super::Cx;
+use crate::cli::PreflightArgs;
 use crate::config::Environment;
 use crate::config::load::load;
 use crate::error::Error;
@@ -14,19 +14,15 @@ use crate::exit::ExitStatus;
 use crate::preflight::{PreflightReport, Request, Verdict, evaluate, gather};
 use crate::validate::Finding;
 
-pub fn run(args: &PreflightArgs, env: &dyn Environment, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let (request, note) = request(args, env);
+pub fn run(args: &PreflightArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let (request, note) = request(args, cx.env);
     let facts = gather::gather(&request);
     let mut evaluation = evaluate(&facts);
     if let Some(note) = note {
         evaluation.verdicts.insert(0, Verdict::Problem(note));
     }
     let report = PreflightReport::new(&evaluation, facts, args.strict);
-    let text = match args.output {
-        OutputFormat::Text => report.to_string(),
-        OutputFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()),
-    };
-    write_out(out, &text)?;
+    cx.printer.result(out, &report)?;
     Ok(if report.ok {
         ExitStatus::Success
     } else {

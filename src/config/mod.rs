@@ -8,6 +8,7 @@ mod aws;
 mod cognito;
 mod cross;
 mod deployment;
+pub mod diff;
 pub mod environment;
 mod gateway;
 pub mod load;

@@ -16,6 +16,10 @@ const REQUIRED: &[(&str, &[&str])] = &[
     ("TlsConfig", &["domain_name", "ssl_cert_path", "ssl_key_path"]),
 ];
 
+/// File name of the schema written next to a config (`init`, `import`), which the config's
+/// `yaml-language-server` comment names.
+pub const SCHEMA_FILE: &str = "sre-agent-deploy.schema.json";
+
 /// The config schema as JSON, generated from the models.
 pub fn config_schema() -> Value {
     let mut schema = serde_json::to_value(schemars::schema_for!(Config)).unwrap_or(Value::Null);

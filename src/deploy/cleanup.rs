@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::plan::DEPLOYMENT_TAG;
-use super::progress::Progress;
 use super::state::{LedgerEntry, LedgerStatus, ResourceKind, State};
 use super::store::{StateError, StateStore};
 use crate::aws::{AwsError, Clients, ErrorKind, agentcore, cognito, iam, s3};
+use crate::output::progress::Progress;
 
 /// Deletion order: dependents first.
 pub const ORDER: &[ResourceKind] = &[

@@ -9,12 +9,12 @@ use tokio::sync::Mutex;
 
 use super::error::DeployError;
 use super::plan::Plan;
-use super::progress::Progress;
 use super::reconcile::Owner;
 use super::state::{LedgerEntry, LedgerStatus, ResourceKind};
 use super::store::{StateError, StateStore};
 use crate::aws::{AwsError, Clients};
 use crate::config::Secret;
+use crate::output::progress::Progress;
 
 /// Shared by all steps of one run.
 pub struct Shared {
@@ -131,7 +131,7 @@ impl StepCx {
         move |error| DeployError::Aws {
             step: self.step.clone(),
             resource,
-            error,
+            error: Box::new(error),
         }
     }
 

@@ -9,7 +9,8 @@ pub enum DeployError {
     Aws {
         step: String,
         resource: String,
-        error: AwsError,
+        /// Boxed: the error carries the service's code, message and request id.
+        error: Box<AwsError>,
     },
     #[error("step {step}: {resource} is {status}: {reasons}")]
     Failed {

@@ -149,6 +149,30 @@ impl Plan {
         })
     }
 
+    /// Checks that the spec files still render as they did when the plan was made: a spec edited
+    /// after the review would otherwise be deployed unreviewed. Rereads the files; sends nothing.
+    pub fn still_current(&self, config: &Config, base_dir: &Path) -> Result<(), PlanError> {
+        let now = Self::new(config, &self.deployment_id, base_dir)?;
+        let changed = self
+            .specs
+            .iter()
+            .zip(&now.specs)
+            .find(|(then, now)| then.digest != now.digest || then.key != now.key);
+        match changed {
+            Some((then, _)) => Err(PlanError {
+                target: then.target.clone(),
+                message: "its spec changed on disk after the plan was made (and reviewed); nothing \
+                          was created from it"
+                    .into(),
+            }),
+            None if self.specs.len() != now.specs.len() => Err(PlanError {
+                target: "(all)".into(),
+                message: "the targets changed after the plan was made".into(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// The OpenID discovery URL of a user pool in the plan's region.
     pub fn discovery_url(&self, pool_id: &str) -> String {
         format!(
@@ -267,6 +291,28 @@ mod tests {
             "s3://specs-bucket/sre/specs/k8s-api.yaml"
         );
         assert_eq!(plan.tags[DEPLOYMENT_TAG], "sre-abc");
+    }
+
+    /// A custom spec whose one path is `path`.
+    fn spec_text(path: &str) -> String {
+        format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: \"1\"}}\nservers:\n  - url: https://backend.corp.internal:8011\n\
+             paths:\n  {path}:\n    get:\n      operationId: listPods\n      responses: {{\"200\": {{description: ok}}}}\n"
+        )
+    }
+
+    #[test]
+    fn a_spec_edited_after_the_plan_is_noticed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("api.yaml"), spec_text("/a")).expect("write");
+        let mut config = config();
+        config.gateway.targets[0].spec = "api.yaml".into();
+        let plan = Plan::new(&config, "d1", dir.path()).expect("plan");
+        plan.still_current(&config, dir.path()).expect("unchanged");
+        std::fs::write(dir.path().join("api.yaml"), spec_text("/b")).expect("write");
+        let err = plan.still_current(&config, dir.path()).expect_err("changed");
+        assert_eq!(err.target, config.gateway.targets[0].name);
+        assert!(err.to_string().contains("changed on disk"), "{err}");
     }
 
     #[test]

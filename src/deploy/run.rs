@@ -11,18 +11,21 @@ use serde::Serialize;
 use super::context::Shared;
 use super::error::DeployError;
 use super::executor::{self, StepOutcome};
-use super::plan::Plan;
-use super::progress::Progress;
+use super::plan::{Plan, PlanError};
 use super::state::{DeploymentStatus, LedgerStatus, ResourceKind, State};
 use super::steps::Step;
 use super::store::StateStore;
 use crate::aws::calls::{STEP_CALLS, StepCalls};
 use crate::aws::{AwsError, Clients, call};
 use crate::config::{Config, Environment, Secret};
+use crate::output::progress::Progress;
 
 /// What a run needs.
 pub struct Request<'a> {
     pub config: &'a Config,
+    /// The plan made once for this run (the one reviewed, on a terminal), or why it could not
+    /// be made. Its spec files are checked again before anything is created.
+    pub plan: Result<Plan, PlanError>,
     pub base_dir: &'a Path,
     pub store: StateStore,
     pub env: &'a dyn Environment,
@@ -105,8 +108,12 @@ pub async fn execute(request: Request<'_>) -> Result<Report, Box<Failure>> {
             .await;
         (clients, calls, checked)
     });
-    let deployment_id = store.state.deployment_id.clone();
-    let prepared = Plan::new(request.config, &deployment_id, request.base_dir)
+    let prepared = request
+        .plan
+        .and_then(|plan| {
+            plan.still_current(request.config, request.base_dir)
+                .map(|()| plan)
+        })
         .map_err(|e| DeployError::Conflict {
             step: "plan".into(),
             resource: e.target.clone(),
@@ -256,21 +263,21 @@ async fn check_account(clients: &Clients, account_id: &str) -> Result<(), Deploy
         .map_err(|error| DeployError::Aws {
             step: "preflight".into(),
             resource: "credentials".into(),
-            error,
+            error: Box::new(error),
         })?;
     match identity.account() {
         Some(account) if account == account_id => Ok(()),
         other => Err(DeployError::Aws {
             step: "preflight".into(),
             resource: "credentials".into(),
-            error: AwsError::other(
+            error: Box::new(AwsError::other(
                 "sts:GetCallerIdentity",
                 format!(
                     "the credentials belong to account {} but aws.account_id is {}",
                     other.unwrap_or("(unknown)"),
                     account_id
                 ),
-            ),
+            )),
         }),
     }
 }

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::state::{DeploymentStatus, STATE_SCHEMA_VERSION, State, now_rfc3339};
 use crate::config::Config;
-use crate::files::write_atomic;
+use crate::files::{FileError, write_atomic};
 
 /// The folder state files live in by default, relative to the current folder.
 pub const STATE_DIR: &str = ".sre-agent-deploy";
@@ -40,7 +40,9 @@ pub enum StateError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Write(Box<crate::error::Error>),
+    Write(#[from] FileError),
+    #[error("the config changed since deployment {deployment_id} last ran:\n{diff}")]
+    ConfigChanged { deployment_id: String, diff: String },
 }
 
 impl StateError {
@@ -62,7 +64,8 @@ impl StateError {
                 "pass --state-file PATH, or run from the folder that holds .sre-agent-deploy/".into()
             }
             Self::Io { .. } => "check the folder's permissions and free space".into(),
-            Self::Write(e) => return e.suggestion(),
+            Self::Write(e) => e.suggestion(),
+            Self::ConfigChanged { .. } => "review the change, then run again with --yes to apply it".into(),
         })
     }
 }
@@ -102,17 +105,8 @@ pub fn new_state(deployment_id: &str, config_path: Option<String>, config: &Conf
 /// `deployment` and `verify` sections: where the state lives and how it is checked do not change
 /// what is deployed.
 pub fn config_digest(config: &Config) -> String {
-    let json = serde_json::to_vec(&without_locators(config)).unwrap_or_default();
+    let json = serde_json::to_vec(&crate::config::diff::without_locators(config)).unwrap_or_default();
     hex(&Sha256::digest(&json))
-}
-
-/// The config minus the fields that only say where the deployment's state is.
-pub fn without_locators(config: &Config) -> Config {
-    Config {
-        deployment: crate::config::DeploymentConfig::default(),
-        verify: crate::config::VerifyConfig::default(),
-        ..config.clone()
-    }
 }
 
 /// SHA-256 hex of a string (stable names and tokens derived from the deployment id).
@@ -192,7 +186,7 @@ impl StateStore {
 
     /// Writes a rendered state to `path` atomically (temp file, fsync, rename).
     pub fn write(path: &Path, text: &[u8]) -> Result<(), StateError> {
-        write_atomic(path, text).map_err(|e| StateError::Write(Box::new(e)))
+        Ok(write_atomic(path, text)?)
     }
 }
 

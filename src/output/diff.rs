@@ -1,47 +1,36 @@
-//! Line diffs for people: what a rewrite of a file changes (`config migrate`, `import`).
+//! Line diffs for people: what a rewrite of a file changes (`config migrate`, `import`), as
+//! unified hunks with three lines of context, the way git shows them (`@@ -3,7 +3,7 @@`, then
+//! `- `, `+ ` and `  ` lines). The diffing is the `similar` crate's (Myers, with a deadline, so a
+//! huge file costs bounded time).
 
-/// A minimal line diff: the lines only in `old` (`- `) and only in `new` (`+ `), in order.
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use similar::{ChangeTag, TextDiff};
+
+/// Lines of unchanged context around each change.
+const CONTEXT: usize = 3;
+
+/// The unified diff from `old` to `new`; empty when they are the same.
 pub fn line_diff(old: &str, new: &str) -> String {
-    /// Above this many table cells (after the common head and tail are set aside) the diff is
-    /// summarized instead of computed.
-    const MAX_CELLS: usize = 4_000_000;
-    let (a, b): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
-    let head = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let tail = a[head..]
-        .iter()
-        .rev()
-        .zip(b[head..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (a, b) = (&a[head..a.len() - tail], &b[head..b.len() - tail]);
-    if a.len().saturating_mul(b.len()) > MAX_CELLS {
-        return format!("- ({} lines)\n+ ({} lines)", a.len(), b.len());
-    }
-    // Longest common subsequence of what is left between the common head and tail.
-    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
+    let diff = TextDiff::configure()
+        .timeout(Duration::from_secs(1))
+        .diff_lines(old, new);
+    let mut out = String::new();
+    for hunk in diff.unified_diff().context_radius(CONTEXT).iter_hunks() {
+        let _ = writeln!(out, "{}", hunk.header());
+        for change in hunk.iter_changes() {
+            let sign = match change.tag() {
+                ChangeTag::Delete => "- ",
+                ChangeTag::Insert => "+ ",
+                ChangeTag::Equal => "  ",
             };
+            let line = change.to_string_lossy();
+            let _ = writeln!(out, "{sign}{}", line.trim_end_matches(['\n', '\r']));
         }
     }
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            i += 1;
-            j += 1;
-        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            out.push(format!("- {}", a[i]));
-            i += 1;
-        } else {
-            out.push(format!("+ {}", b[j]));
-            j += 1;
-        }
-    }
-    out.join("\n")
+    out.truncate(out.trim_end_matches('\n').len());
+    out
 }
 
 #[cfg(test)]
@@ -49,18 +38,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn diff_shows_removed_then_added_lines() {
-        assert_eq!(line_diff("a\nb\nc\n", "a\nx\nc\nd\n"), "- b\n+ x\n+ d");
+    fn changes_come_in_hunks_with_context() {
+        assert_eq!(
+            line_diff("a\nb\nc\n", "a\nx\nc\nd\n"),
+            "@@ -1,3 +1,4 @@\n  a\n- b\n+ x\n  c\n+ d"
+        );
         assert_eq!(line_diff("a\n", "a\n"), "");
-        assert_eq!(line_diff("", "a\n"), "+ a");
-        // A large file with one changed line costs one comparison per line, not a huge table.
+        assert_eq!(line_diff("", "a\n"), "@@ -0,0 +1 @@\n+ a");
+    }
+
+    #[test]
+    fn far_apart_changes_are_separate_hunks_and_big_files_are_cheap() {
+        // A large file with two changed lines: two hunks of seven lines each, quickly.
         let big = (0..50_000)
             .map(|i| format!("line {i}"))
             .collect::<Vec<_>>()
             .join("\n");
-        assert_eq!(
-            line_diff(&big, &big.replace("line 25000\n", "changed\n")),
-            "- line 25000\n+ changed"
+        let changed = big
+            .replace("line 100\n", "changed\n")
+            .replace("line 25000\n", "changed too\n");
+        let diff = line_diff(&big, &changed);
+        assert_eq!(diff.matches("@@ -").count(), 2, "{diff}");
+        assert!(
+            diff.contains("  line 99\n- line 100\n+ changed\n  line 101\n"),
+            "{diff}"
         );
+        assert!(diff.contains("- line 25000\n+ changed too\n"), "{diff}");
+        assert_eq!(diff.lines().count(), 2 * (1 + 3 + 2 + 3), "{diff}");
     }
 }

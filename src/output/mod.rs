@@ -1,8 +1,11 @@
-//! Result shapes the CLI prints. Each implements `Display` (for people) and `Serialize` (for
-//! `--output json`), so choosing the format is one `match`. No I/O here beyond formatting.
+//! What the CLI prints and where: the result shapes (each implements `Display` for people and
+//! `Serialize` for `--output json`), the [`printer::Printer`] that picks the format once, the
+//! progress lines of long work, and the diffs of rewritten files.
 
 pub mod diff;
 pub mod junit;
+pub mod printer;
+pub mod progress;
 
 use std::fmt;
 

@@ -5,5 +5,6 @@
 //! through events.
 pub mod plan_view;
 pub mod screens;
+pub mod section;
 pub mod terminal;
 pub mod wizard;

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::screens::{Action, ReviewItem, ReviewView, StepStatus, StepView};
-use super::wizard::Section;
+use super::section::Section;
 use crate::deploy::plan::Plan;
 use crate::deploy::state::{self, LedgerStatus, ResourceKind, State};
 use crate::deploy::steps::Step;
@@ -39,9 +39,9 @@ pub fn review(
     };
     let mut items = Vec::new();
     // Items are grouped by the wizard section that sets them, the rows the review goes back to.
-    let mut add = |step: &str, kind: ResourceKind, name: &str, action: Action| {
+    let mut add = |section: Section, kind: ResourceKind, name: &str, action: Action| {
         items.push(ReviewItem {
-            step: section_of(step),
+            section,
             kind: kind.label().into(),
             name: name.into(),
             action,
@@ -52,7 +52,7 @@ pub fn review(
         .and_then(|s| s.entry(ResourceKind::IamRole, &plan.role_name))
         .is_some_and(|e| e.created_by_us);
     add(
-        "iam-role",
+        Section::Aws,
         ResourceKind::IamRole,
         &plan.role_name,
         pick(ResourceKind::IamRole, &plan.role_name, role_found),
@@ -60,23 +60,23 @@ pub fn review(
     if role_found && !role_ours {
         // An existing role is used as it is: its policies are not touched.
         add(
-            "iam-role",
+            Section::Aws,
             ResourceKind::IamRolePolicy,
             &plan.policy_name,
             Action::Leave,
         );
     } else {
         add(
-            "iam-role",
+            Section::Aws,
             ResourceKind::IamRolePolicy,
             &plan.policy_name,
             pick(ResourceKind::IamRolePolicy, &plan.policy_name, false),
         );
     }
     match &plan.existing_pool_id {
-        Some(id) => add("cognito-pool", ResourceKind::CognitoUserPool, id, Action::Reuse),
+        Some(id) => add(Section::Cognito, ResourceKind::CognitoUserPool, id, Action::Reuse),
         None => add(
-            "cognito-pool",
+            Section::Cognito,
             ResourceKind::CognitoUserPool,
             &plan.pool_name,
             pick(ResourceKind::CognitoUserPool, &plan.pool_name, false),
@@ -84,20 +84,20 @@ pub fn review(
     }
     match &plan.domain_prefix {
         Some(prefix) => add(
-            "cognito-domain",
+            Section::Cognito,
             ResourceKind::CognitoDomain,
             prefix,
             pick(ResourceKind::CognitoDomain, prefix, false),
         ),
         None => add(
-            "cognito-domain",
+            Section::Cognito,
             ResourceKind::CognitoDomain,
             "(an existing domain URL)",
             Action::Leave,
         ),
     }
     add(
-        "cognito-resource-server",
+        Section::Cognito,
         ResourceKind::CognitoResourceServer,
         &plan.resource_server_id,
         pick(
@@ -107,16 +107,16 @@ pub fn review(
         ),
     );
     match &plan.existing_client_id {
-        Some(id) => add("cognito-client", ResourceKind::CognitoClient, id, Action::Reuse),
+        Some(id) => add(Section::Cognito, ResourceKind::CognitoClient, id, Action::Reuse),
         None => add(
-            "cognito-client",
+            Section::Cognito,
             ResourceKind::CognitoClient,
             &plan.client_name,
             pick(ResourceKind::CognitoClient, &plan.client_name, false),
         ),
     }
     add(
-        "s3-bucket",
+        Section::Gateway,
         ResourceKind::S3Bucket,
         &plan.bucket,
         pick(
@@ -127,7 +127,7 @@ pub fn review(
     );
     for spec in &plan.specs {
         add(
-            "s3-specs",
+            Section::Gateway,
             ResourceKind::S3Object,
             &spec.key,
             pick(ResourceKind::S3Object, &spec.key, false),
@@ -135,34 +135,34 @@ pub fn review(
     }
     match &plan.existing_provider_arn {
         Some(arn) => add(
-            "credential-provider",
+            Section::Gateway,
             ResourceKind::CredentialProvider,
             arn,
             Action::Reuse,
         ),
         None => add(
-            "credential-provider",
+            Section::Gateway,
             ResourceKind::CredentialProvider,
             &plan.provider_name,
             pick(ResourceKind::CredentialProvider, &plan.provider_name, false),
         ),
     }
     add(
-        "gateway",
+        Section::Gateway,
         ResourceKind::Gateway,
         &plan.gateway_name,
         pick(ResourceKind::Gateway, &plan.gateway_name, false),
     );
     for spec in &plan.specs {
         add(
-            &format!("target:{}", spec.target),
+            Section::Gateway,
             ResourceKind::GatewayTarget,
             &spec.target,
             pick(ResourceKind::GatewayTarget, &spec.target, false),
         );
     }
     items.push(ReviewItem {
-        step: section_of("tls"),
+        section: Section::Tls,
         kind: "TLS certificate".into(),
         name: plan.tls_domain.clone(),
         action: Action::Leave,
@@ -174,7 +174,7 @@ pub fn review(
             let label_key = (entry.kind, entry.name.clone());
             if !planned.contains(&label_key) && entry.kind == ResourceKind::GatewayTarget {
                 items.push(ReviewItem {
-                    step: section_of("gateway"),
+                    section: Section::Gateway,
                     kind: entry.kind.label().into(),
                     name: entry.name.clone(),
                     action: Action::Leave,
@@ -189,13 +189,6 @@ pub fn review(
         items,
         warnings,
     }
-}
-
-/// The wizard section (lower case) of a plan step.
-fn section_of(step: &str) -> String {
-    Section::of(step)
-        .map_or("other", Section::title)
-        .to_ascii_lowercase()
 }
 
 fn items_keys(items: &[ReviewItem]) -> BTreeSet<(ResourceKind, String)> {
@@ -252,7 +245,7 @@ mod tests {
         assert_eq!(view.count(Action::Leave), 1);
         assert_eq!(view.count(Action::Create), view.items.len() - 1);
         assert_eq!(view.items.len(), 10 + plan.specs.len() * 2);
-        assert_eq!(view.sections(), ["aws", "cognito", "gateway", "tls"]);
+        assert_eq!(view.sections(), Section::ALL);
         let roles = vec![plan.role_name.clone()];
         let buckets = vec![plan.bucket.clone()];
         let view = review(

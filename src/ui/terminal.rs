@@ -4,14 +4,19 @@
 //!
 //! Input is polled on the loop's own thread, so no reader is left behind to steal keys from the
 //! prompts when the wizard goes back to a section.
+//!
+//! The loop itself ([`drive`]) is generic over the ratatui backend and the input source, so a
+//! test runs it on a `TestBackend` with scripted keys; [`run`] gives it the real terminal.
 
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
+use ratatui::Terminal;
+use ratatui::backend::Backend;
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::screens::{self, App, Effect, Event, KeyInput, StepOutcome, Theme};
-use crate::deploy::progress::ProgressEvent;
+use crate::output::progress::ProgressEvent;
 
 /// How often the screen is redrawn while nothing happens (the running steps' clocks move).
 const FRAME: Duration = Duration::from_millis(100);
@@ -34,16 +39,49 @@ pub struct Feeds<'a> {
     pub screen: &'a Receiver<Event>,
 }
 
-/// Shows the screens until an effect handler returns `true` (leave). Effects are passed to
-/// `on_effect` as they happen. The terminal is restored before this returns.
+/// Where the loop's input comes from: the terminal, or a test's script.
+pub trait Input {
+    /// The next input event, waiting up to `timeout`; `None` when there was none.
+    fn next(&mut self, timeout: Duration) -> Result<Option<TermEvent>, String>;
+}
+
+/// The real terminal's input (crossterm).
+pub struct TerminalInput;
+
+impl Input for TerminalInput {
+    fn next(&mut self, timeout: Duration) -> Result<Option<TermEvent>, String> {
+        if !event::poll(timeout).map_err(|e| format!("cannot read the terminal: {e}"))? {
+            return Ok(None);
+        }
+        event::read()
+            .map(Some)
+            .map_err(|e| format!("cannot read the terminal: {e}"))
+    }
+}
+
+/// Shows the screens on the terminal until an effect handler returns `true` (leave). Effects
+/// are passed to `on_effect` as they happen. The terminal is restored before this returns.
 pub fn run(
+    app: &mut App,
+    theme: Theme,
+    feeds: &Feeds<'_>,
+    on_effect: impl FnMut(&Effect) -> bool,
+) -> Result<(), String> {
+    let mut terminal = ratatui::try_init().map_err(|e| format!("cannot open the full-screen view: {e}"))?;
+    let _restore = Restore;
+    drive(&mut terminal, &mut TerminalInput, app, theme, feeds, on_effect)
+}
+
+/// The loop: drain the run's events into the app, draw, read one input, hand its effects to
+/// `on_effect`; until `on_effect` says leave or the caller closes the screen feed.
+pub fn drive<B: Backend>(
+    terminal: &mut Terminal<B>,
+    input: &mut impl Input,
     app: &mut App,
     theme: Theme,
     feeds: &Feeds<'_>,
     mut on_effect: impl FnMut(&Effect) -> bool,
 ) -> Result<(), String> {
-    let mut terminal = ratatui::try_init().map_err(|e| format!("cannot open the full-screen view: {e}"))?;
-    let _restore = Restore;
     if let Ok(size) = terminal.size() {
         app.handle(Event::Resize(size.width, size.height));
     }
@@ -70,12 +108,9 @@ pub fn run(
         terminal
             .draw(|frame| screens::draw(frame, app, &theme))
             .map_err(|e| format!("cannot draw: {e}"))?;
-        if !event::poll(FRAME).map_err(|e| format!("cannot read the terminal: {e}"))? {
-            continue;
-        }
-        let input = match event::read().map_err(|e| format!("cannot read the terminal: {e}"))? {
-            TermEvent::Key(key) => key_input(key).map(Event::Key),
-            TermEvent::Resize(w, h) => Some(Event::Resize(w, h)),
+        let input = match input.next(FRAME)? {
+            Some(TermEvent::Key(key)) => key_input(key).map(Event::Key),
+            Some(TermEvent::Resize(w, h)) => Some(Event::Resize(w, h)),
             _ => None,
         };
         let Some(input) = input else { continue };

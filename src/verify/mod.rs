@@ -11,6 +11,7 @@ pub mod trust;
 
 pub use check::{Check, Component, Status};
 pub mod auth;
+pub mod job;
 pub mod jwt;
 pub mod mcp;
 pub mod report;

@@ -17,7 +17,7 @@ use super::report::{Context, VerificationReport};
 use super::{auth, mcp, security, tls_files, trust};
 use crate::config::Config;
 use crate::deploy::plan::render_spec;
-use crate::deploy::progress::Progress;
+use crate::output::progress::Progress;
 use crate::templates;
 
 /// What a deployment recorded that the online checks need (from the state file's outputs).

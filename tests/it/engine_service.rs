@@ -47,7 +47,8 @@ fn ready_is_seen_within_a_poll_and_a_new_role_is_waited_for() {
     let emu = Emulator::start().expect("emulator");
     emu.set_ready_after(Duration::from_millis(2200), Duration::from_millis(1100))
         .expect("READY delays");
-    emu.set_role_propagation(Duration::from_millis(800));
+    // Long enough that the first CreateGateway comes within it even when the machine is busy.
+    emu.set_role_propagation(Duration::from_millis(2500));
     let f = fixture("r");
     let (_, stderr) = deploy_ok(&f, &emu);
     let calls = emu.calls();
@@ -494,7 +495,8 @@ fn a_gateway_update_waits_for_a_new_role_and_through_updating() {
     let gateway = look.gateways_named(&format!("sre-gw-{n}"))[0].clone();
 
     // A new role for the gateway: the update waits for IAM, then for the gateway to finish it.
-    emu.set_role_propagation(Duration::from_millis(800));
+    // Long enough that the first CreateGateway comes within it even when the machine is busy.
+    emu.set_role_propagation(Duration::from_millis(2500));
     emu.set_update_time(Duration::from_millis(1200));
     f.write(
         "config.yaml",

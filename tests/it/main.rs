@@ -4,8 +4,10 @@
 
 mod support;
 
+mod architecture;
 mod cleanup_safety;
 mod cli_modes;
+mod cli_output;
 mod cli_validate;
 mod compat;
 mod crash_campaign;
@@ -18,6 +20,7 @@ mod properties;
 mod schema_drift;
 mod secret_scan;
 mod state_files;
+mod ui_loop;
 mod ui_screens;
 mod verify_e2e;
 mod verify_properties;

@@ -14,6 +14,7 @@ use sre_agent_deploy::ui::screens::{
     Action, App, Event, FailureView, KeyInput, ReportView, ReviewItem, ReviewView, StepOutcome, StepView,
     Theme, draw,
 };
+use sre_agent_deploy::ui::section::Section;
 use sre_agent_deploy::validate::Finding;
 use sre_agent_deploy::verify::remote::{Layer, Probe};
 use sre_agent_deploy::verify::report::{Context, VerificationReport};
@@ -33,7 +34,7 @@ fn render(app: &App, theme: Theme, width: u16, height: u16) -> Buffer {
 }
 
 /// The buffer as text, one line per row, trailing spaces trimmed.
-fn text(buffer: &Buffer) -> String {
+pub(crate) fn text(buffer: &Buffer) -> String {
     let area = buffer.area;
     let mut out = String::new();
     for y in area.top()..area.bottom() {
@@ -54,9 +55,9 @@ fn snapshot(name: &str, app: &App) {
     }
 }
 
-fn review_view() -> ReviewView {
+pub(crate) fn review_view() -> ReviewView {
     let item = |step: &str, kind: &str, name: &str, action| ReviewItem {
-        step: step.into(),
+        section: Section::of(step).expect("a section"),
         kind: kind.into(),
         name: name.into(),
         action,
@@ -125,7 +126,7 @@ fn review_view() -> ReviewView {
     }
 }
 
-fn steps() -> Vec<StepView> {
+pub(crate) fn steps() -> Vec<StepView> {
     // The real step graph for one target (`Step::all` and `Step::deps`).
     vec![
         StepView::pending("iam-role", &[]),
@@ -255,7 +256,7 @@ fn probe(endpoint: &str, status: Status) -> Probe {
     }
 }
 
-fn report() -> ReportView {
+pub(crate) fn report() -> ReportView {
     let checks = vec![
         Check::new(
             Component::TlsFiles,

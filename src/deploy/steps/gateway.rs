@@ -227,6 +227,7 @@ mod tests {
             kind,
             code: None,
             message: message.into(),
+            request_id: None,
         };
         assert!(role_not_ready(&e(
             ErrorKind::Invalid,

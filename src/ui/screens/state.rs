@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use super::views::{FailureView, ReportView, ReviewView, StepOutcome, StepStatus, StepView};
+use crate::ui::section::Section;
 
 /// How many log lines the dashboard keeps; older lines are dropped first.
 pub const LOG_CAPACITY: usize = 500;
@@ -50,8 +51,8 @@ pub enum Event {
 pub enum Effect {
     /// The user confirmed the plan: start the run.
     Confirm,
-    /// Go back to the wizard's section with this name.
-    BackToSection(String),
+    /// Go back to this wizard section.
+    BackToSection(Section),
     /// Stop after the steps in flight, recording them, so that `--resume` can continue.
     StopSafely,
     /// Leave the screens.
@@ -78,7 +79,7 @@ impl ReviewState {
     }
 
     /// The selected section, or `None` when `Deploy` is selected.
-    pub fn selected_section(&self) -> Option<&str> {
+    pub fn selected_section(&self) -> Option<Section> {
         self.view.sections().get(self.selected).copied()
     }
 }
@@ -269,12 +270,12 @@ impl App {
                         self.screen = Screen::Dashboard;
                         vec![Effect::Confirm]
                     }
-                    Some(section) => vec![Effect::BackToSection(section.to_string())],
+                    Some(section) => vec![Effect::BackToSection(section)],
                 },
                 KeyInput::Esc | KeyInput::Char('b') => review
                     .selected_section()
                     .or_else(|| review.view.sections().last().copied())
-                    .map(|section| vec![Effect::BackToSection(section.to_string())])
+                    .map(|section| vec![Effect::BackToSection(section)])
                     .unwrap_or_default(),
                 KeyInput::Char('q') | KeyInput::CtrlC => vec![Effect::Quit],
                 KeyInput::Char(_) => Vec::new(),
@@ -319,7 +320,7 @@ mod tests {
 
     fn review() -> ReviewView {
         let item = |step: &str, name: &str, action| ReviewItem {
-            step: step.into(),
+            section: Section::of(step).expect("a section"),
             kind: "thing".into(),
             name: name.into(),
             action,
@@ -359,9 +360,9 @@ mod tests {
         Event::Key(KeyInput::Char(c))
     }
 
-    fn selected(app: &App) -> Option<&str> {
+    fn selected(app: &App) -> Option<&'static str> {
         match &app.screen {
-            Screen::Review(review) => review.selected_section(),
+            Screen::Review(review) => review.selected_section().map(Section::name),
             other => panic!("not on the review: {other:?}"),
         }
     }
@@ -387,15 +388,15 @@ mod tests {
         assert_eq!(selected(&app), Some("cognito"));
         assert_eq!(
             app.handle(key('b')),
-            vec![Effect::BackToSection("cognito".into())]
+            vec![Effect::BackToSection(Section::Cognito)]
         );
         assert_eq!(
             app.handle(Event::Key(KeyInput::Esc)),
-            vec![Effect::BackToSection("cognito".into())]
+            vec![Effect::BackToSection(Section::Cognito)]
         );
         assert_eq!(
             app.handle(Event::Key(KeyInput::Enter)),
-            vec![Effect::BackToSection("cognito".into())]
+            vec![Effect::BackToSection(Section::Cognito)]
         );
         for _ in 0..10 {
             app.handle(Event::Key(KeyInput::Down));
@@ -403,7 +404,7 @@ mod tests {
         assert_eq!(selected(&app), None, "Down stops at Deploy");
         assert_eq!(
             app.handle(key('b')),
-            vec![Effect::BackToSection("gateway".into())]
+            vec![Effect::BackToSection(Section::Gateway)]
         );
         assert_eq!(app.handle(key('q')), vec![Effect::Quit]);
         assert!(matches!(app.screen, Screen::Review(_)));

@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::ui::section::Section;
 use crate::validate::Finding;
 use crate::verify::report::VerificationReport;
 
@@ -38,8 +39,8 @@ impl fmt::Display for Action {
 /// One resource of the plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewItem {
-    /// The plan step (and wizard section) the resource belongs to, such as `cognito`.
-    pub step: String,
+    /// The wizard section that sets the resource (the review's group, the row to go back to).
+    pub section: Section,
     /// The resource type, such as `user pool`.
     pub kind: String,
     pub name: String,
@@ -59,11 +60,11 @@ pub struct ReviewView {
 
 impl ReviewView {
     /// The steps in the order their first item appears: the rows a user can go back to.
-    pub fn sections(&self) -> Vec<&str> {
-        let mut sections: Vec<&str> = Vec::new();
+    pub fn sections(&self) -> Vec<Section> {
+        let mut sections: Vec<Section> = Vec::new();
         for item in &self.items {
-            if !sections.contains(&item.step.as_str()) {
-                sections.push(&item.step);
+            if !sections.contains(&item.section) {
+                sections.push(item.section);
             }
         }
         sections

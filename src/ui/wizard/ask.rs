@@ -52,9 +52,9 @@ pub trait Ask {
 pub struct Terminal;
 
 impl Terminal {
-    /// Prompts in plain text when `no_color` (the value of `NO_COLOR`) is set and not empty.
-    pub fn new(no_color: Option<&str>) -> Self {
-        if no_color.is_some_and(|v| !v.is_empty()) {
+    /// Prompts in colour, or in plain text (`NO_COLOR`, decided by the printer).
+    pub fn new(colour: bool) -> Self {
+        if !colour {
             inquire::set_global_render_config(inquire::ui::RenderConfig::empty());
         }
         Self

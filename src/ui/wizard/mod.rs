@@ -15,13 +15,14 @@ pub mod sections;
 
 use std::path::{Path, PathBuf};
 
+pub use super::section::Section;
 pub use ask::{Ask, Question, Stopped};
 pub use discover::Discovered;
 pub use secrets::SECRETS_DIR;
-pub use sections::{Context, Section};
+pub use sections::Context;
 
 use crate::config::{Config, ValidationContext};
-use crate::error::Error;
+use crate::files::FileError;
 use crate::validate::{Finding, Severity};
 
 /// The welcome: what will be created, where, and that nothing is created before the review.
@@ -72,24 +73,19 @@ pub fn first_error_section(findings: &[Finding]) -> Option<Section> {
 
 /// Writes the config to `path`, keeping a backup of a different previous file. Returns the
 /// backup's path, if one was made.
-pub fn save(path: &Path, config: &Config) -> Result<Option<PathBuf>, Error> {
+pub fn save(path: &Path, config: &Config) -> Result<Option<PathBuf>, FileError> {
     let header = "# Written by the sre-agent-deploy wizard. Check it with:\n\
                   #   sre-agent-deploy --validate-only --config <this file>\n\
                   # Secrets are references (env:NAME or file:PATH), never values.\n";
-    let text = crate::config::yaml::to_yaml(config, header).map_err(|message| Error::Write {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(message),
-    })?;
+    let text =
+        crate::config::yaml::to_yaml(config, header).map_err(|message| FileError::other(path, message))?;
     let backup = match std::fs::read_to_string(path) {
         Ok(previous) if previous == text => return Ok(None),
         Ok(_) => Some(crate::files::back_up(path)?),
         Err(_) => None,
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        crate::files::create_dir_all(dir)?;
     }
     crate::files::write_atomic(path, text.as_bytes())?;
     Ok(backup)

@@ -13,41 +13,7 @@ use super::discover::Discovered;
 use super::fields::{Choice, choose_or_type, text, text_value, usable};
 use super::secrets;
 use crate::config::{Config, Environment, TargetConfig};
-
-/// A part of the config the wizard asks about; the review screen can go back to one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Section {
-    Aws,
-    Cognito,
-    Gateway,
-    Tls,
-}
-
-impl Section {
-    pub const ALL: [Self; 4] = [Self::Aws, Self::Cognito, Self::Gateway, Self::Tls];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Aws => "AWS",
-            Self::Cognito => "Cognito",
-            Self::Gateway => "Gateway",
-            Self::Tls => "TLS",
-        }
-    }
-
-    /// The section a config field or plan step belongs to (`gateway.targets[0].name`,
-    /// `cognito-pool`, `target:logs`, `s3-bucket`...).
-    pub fn of(name: &str) -> Option<Self> {
-        let head = name.split(['.', '-', ':', '[']).next().unwrap_or(name);
-        match head {
-            "aws" | "iam" => Some(Self::Aws),
-            "cognito" => Some(Self::Cognito),
-            "gateway" | "s3" | "credential" | "target" => Some(Self::Gateway),
-            "tls" => Some(Self::Tls),
-            _ => None,
-        }
-    }
-}
+use crate::ui::section::Section;
 
 /// What the questions may look at.
 pub struct Context<'a> {

@@ -17,8 +17,8 @@ pub use render::{html, junit, markdown};
 use super::check::{Check, Component, Status, worst};
 use super::remote::Probe;
 use super::security::SecurityEvent;
-use crate::error::Error;
 use crate::files;
+use crate::files::FileError;
 
 /// The report format version; bump it when a field changes meaning or goes away.
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
@@ -167,7 +167,7 @@ impl VerificationReport {
     }
 
     /// Writes the four renderings into `dir` and returns their paths.
-    pub fn write_all(&self, dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    pub fn write_all(&self, dir: &Path) -> Result<Vec<PathBuf>, FileError> {
         let json = format!("{}\n", serde_json::to_string_pretty(self).unwrap_or_default());
         let outputs = [
             ("verification.json", json),
@@ -175,10 +175,7 @@ impl VerificationReport {
             ("verification.html", html(self)),
             ("verification.junit.xml", junit(self)),
         ];
-        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        files::create_dir_all(dir)?;
         let mut paths = Vec::new();
         for (name, text) in outputs {
             let path = dir.join(name);

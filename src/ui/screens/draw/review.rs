@@ -10,6 +10,7 @@ use super::{WIDE, block, footer};
 use crate::ui::screens::state::ReviewState;
 use crate::ui::screens::theme::Theme;
 use crate::ui::screens::views::{Action, ReviewView};
+use crate::ui::section::Section;
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, review: &ReviewState, theme: Theme) {
     let view = &review.view;
@@ -113,15 +114,15 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, review: &ReviewState, theme: T
     );
 }
 
-fn items<'a>(view: &'a ReviewView, selected: Option<&str>, theme: Theme, wide: bool) -> Table<'a> {
+fn items(view: &ReviewView, selected: Option<Section>, theme: Theme, wide: bool) -> Table<'_> {
     let rows = view.items.iter().map(|item| {
         let row = Row::new(vec![
-            Cell::from(item.step.as_str()),
+            Cell::from(item.section.name()),
             Cell::from(item.kind.as_str()),
             Cell::from(item.name.as_str()),
             Cell::from(Span::styled(item.action.label(), theme.action(item.action))),
         ]);
-        if Some(item.step.as_str()) == selected {
+        if Some(item.section) == selected {
             row.style(theme.selected())
         } else {
             row

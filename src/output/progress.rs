@@ -3,9 +3,11 @@
 //! way, so the plain output and the dashboard cannot drift apart.
 
 use std::io::Write;
-use std::sync::Mutex;
 use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use super::printer::{SharedWriter, write_line};
 
 /// Something a run reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,8 +35,10 @@ pub enum ProgressEvent {
 }
 
 enum Sink {
-    Lines(Mutex<Box<dyn Write + Send>>),
+    Lines(SharedWriter),
     Events(Mutex<Sender<ProgressEvent>>),
+    /// `--quiet`: nothing.
+    Silent,
 }
 
 /// Where progress goes.
@@ -45,14 +49,19 @@ pub struct Progress {
 impl Progress {
     /// Plain lines to `out`.
     pub fn new(out: Box<dyn Write + Send>) -> Self {
+        Self::shared(Arc::new(Mutex::new(out)))
+    }
+
+    /// Plain lines to a writer others write whole lines to as well (the printer's error writer).
+    pub fn shared(out: SharedWriter) -> Self {
         Self {
-            sink: Sink::Lines(Mutex::new(out)),
+            sink: Sink::Lines(out),
         }
     }
 
-    /// Progress on standard error, so standard output stays for results.
-    pub fn stderr() -> Self {
-        Self::new(Box::new(std::io::stderr()))
+    /// Nothing at all (`--quiet`); the state file still records everything.
+    pub fn silent() -> Self {
+        Self { sink: Sink::Silent }
     }
 
     /// Structured events to a channel (the dashboard). Nothing is printed.
@@ -63,18 +72,14 @@ impl Progress {
     }
 
     pub fn line(&self, step: &str, message: &str) {
-        let now = super::state::now_rfc3339();
-        let clock = now.get(11..19).unwrap_or(&now).to_string();
+        let clock = clock();
         match &self.sink {
             Sink::Lines(out) => {
                 // One write per line: stderr is unbuffered, and a formatted write would be a
                 // system call per piece (each padding space included).
-                let text = format!("[{clock}] {step:<24} {message}\n");
-                if let Ok(mut out) = out.lock() {
-                    let _ = out.write_all(text.as_bytes());
-                    let _ = out.flush();
-                }
+                write_line(out, &format!("[{clock}] {step:<24} {message}\n"));
             }
+            Sink::Silent => {}
             Sink::Events(_) => self.send(ProgressEvent::Line {
                 clock,
                 step: step.to_string(),
@@ -118,6 +123,12 @@ impl Progress {
             let _ = sender.send(event);
         }
     }
+}
+
+/// The time of day in UTC, as progress lines show it: `HH:MM:SS`.
+pub fn clock() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!("{:02}:{:02}:{:02}", now.hour(), now.minute(), now.second())
 }
 
 #[cfg(test)]
