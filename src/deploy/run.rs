@@ -97,7 +97,27 @@ pub async fn execute(request: Request<'_>) -> Result<Report, Box<Failure>> {
             error: e.into(),
         }));
     }
-    // The account check (a read) runs while the plan is rendered: it starts the chain.
+    // The plan made before the run (and reviewed): its spec files must still say what they said,
+    // or nothing is sent at all, not even the account check.
+    let plan = match request.plan.and_then(|plan| {
+        plan.still_current(request.config, request.base_dir)
+            .map(|()| plan)
+    }) {
+        Ok(plan) => plan,
+        Err(e) => {
+            return Err(fail_early(
+                store,
+                DeployError::Conflict {
+                    step: "plan".into(),
+                    resource: e.target.clone(),
+                    message: e.to_string(),
+                    suggestion: "fix the target's spec file (or review the plan again), then run again"
+                        .into(),
+                },
+            ));
+        }
+    };
+    // The account check (a read) runs while the API key is resolved: it starts the chain.
     let aws = request.config.aws.clone();
     let account = aws.account_id.clone();
     let checking = tokio::spawn(async move {
@@ -108,22 +128,7 @@ pub async fn execute(request: Request<'_>) -> Result<Report, Box<Failure>> {
             .await;
         (clients, calls, checked)
     });
-    let prepared = request
-        .plan
-        .and_then(|plan| {
-            plan.still_current(request.config, request.base_dir)
-                .map(|()| plan)
-        })
-        .map_err(|e| DeployError::Conflict {
-            step: "plan".into(),
-            resource: e.target.clone(),
-            message: e.to_string(),
-            suggestion: "fix the target's spec file, then run again".into(),
-        })
-        .and_then(|plan| {
-            let key = needed_api_key(&plan, &store.state, request.env, request.base_dir)?;
-            Ok((key, plan))
-        });
+    let prepared = needed_api_key(&plan, &store.state, request.env, request.base_dir).map(|key| (key, plan));
     let checked = checking.await.map_err(|e| DeployError::Conflict {
         step: "preflight".into(),
         resource: "AWS clients".into(),
