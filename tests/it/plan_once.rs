@@ -1,6 +1,8 @@
 //! The plan reviewed is the plan run: a run is given the plan made before it (at the review, on
 //! a terminal) and checks that its spec files still say the same before it sends anything.
 
+// Fixtures are plain writes; the atomic-write rule is for the product.
+#![allow(clippy::disallowed_methods)]
 use std::collections::HashMap;
 
 use sre_agent_deploy::config::{Config, TargetConfig};
