@@ -1039,3 +1039,26 @@ fn installs_moto_into_an_empty_venv() {
     drop(emu);
     emulator::ensure_venv(&venv).expect("a second call is a no-op");
 }
+
+/// CI installs moto while the code compiles with `scripts/moto-venv`, which must install what
+/// `ensure_venv` would: the same version, behind the same lock, with the same marker.
+#[test]
+fn the_ci_installer_installs_the_same_moto_the_same_way() {
+    let script = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/moto-venv"))
+        .expect("scripts/moto-venv");
+    assert!(
+        script.contains(&format!("\nversion={}\n", emulator::MOTO_VERSION)),
+        "scripts/moto-venv installs moto {}",
+        emulator::MOTO_VERSION
+    );
+    for piece in [
+        "SRE_AGENT_DEPLOY_MOTO_VENV",
+        "/.venv-moto}",
+        "$venv.lock",
+        "/.moto-$version-installed",
+        "moto[server]==$version",
+    ] {
+        assert!(script.contains(piece), "scripts/moto-venv has {piece}");
+    }
+    assert_eq!(emulator::VENV_ENV, "SRE_AGENT_DEPLOY_MOTO_VENV");
+}

@@ -160,8 +160,11 @@ fn reference() -> (u64, u64) {
 fn a_deploy_killed_at_every_call_resumes_to_one_of_each_and_cleans_up_to_zero() {
     let _alone = crate::support::heavy();
     let (calls, fixed) = reference();
+    // Before its gateway a deployment makes at least the calls the gateway waits for: the
+    // account check, the role and its policy, the pool, the resource server and the client. How
+    // many of the other steps' calls come first depends on the machine's load (15-18 seen).
     assert!(
-        calls >= 25 && fixed >= 16,
+        calls >= 25 && fixed >= 6,
         "a fresh deployment makes {calls} calls, {fixed} before its gateway"
     );
     let begun = Instant::now();
