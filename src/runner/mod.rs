@@ -78,10 +78,7 @@ pub fn plain(run: &Run<'_>, store: StateStore, out: &mut dyn Write) -> Result<Ex
     let (stop, cancel) = tokio::sync::watch::channel(false);
     let progress = run.printer.progress();
     let ran = deploy(&runtime, run, store, plan, progress, Arc::new(stop), cancel);
-    let verified = match (&ran.error, run.options.no_verify) {
-        (None, false) => Some(verify_after(&runtime, run, &ran.report, &run.printer.progress())?),
-        _ => None,
-    };
+    let verified = verify_after(&runtime, run, &ran, &run.printer.progress()).transpose()?;
     finish(ran, verified.as_ref(), run.printer, out)
 }
 
@@ -140,16 +137,20 @@ pub fn deploy(
     }
 }
 
-/// The verification that ends a successful deploy or resume.
+/// The verification that ends a deploy or resume that succeeded; `None` after a failed run or
+/// with `--no-verify`.
 pub fn verify_after(
     runtime: &tokio::runtime::Runtime,
     run: &Run<'_>,
-    report: &Report,
+    ran: &Ran,
     progress: &Progress,
-) -> Result<Verified, Error> {
-    let state = store::read(&report.state_file).ok();
+) -> Option<Result<Verified, Error>> {
+    if ran.error.is_some() || run.options.no_verify {
+        return None;
+    }
+    let state = store::read(&ran.report.state_file).ok();
     progress.line("verify", "verifying the deployment (--no-verify skips this)");
-    Ok(runtime.block_on(verify(
+    let verified = runtime.block_on(verify(
         Job {
             config: run.config,
             base_dir: run.base_dir,
@@ -161,7 +162,8 @@ pub fn verify_after(
             rerun: run.rerun_verify(),
         },
         progress,
-    ))?)
+    ));
+    Some(verified.map_err(Error::from))
 }
 
 /// Prints the run's report (and the verification's) and returns the exit status or the error.

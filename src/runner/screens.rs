@@ -128,15 +128,7 @@ pub fn show(
             Arc::clone(&stop),
             cancel,
         );
-        let verified = match (&ran.error, run.options.no_verify) {
-            (None, false) => Some(verify_after(
-                &runtime,
-                run,
-                &ran.report,
-                &Progress::events(progress_tx.clone()),
-            )),
-            _ => None,
-        };
+        let verified = verify_after(&runtime, run, &ran, &Progress::events(progress_tx.clone()));
         match (&ran.error, &verified) {
             (Some(error), _) => {
                 let _ = screen_tx.send(Event::RunFailed(failure(error, &ran.resume)));
