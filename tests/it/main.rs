@@ -21,6 +21,7 @@ mod properties;
 mod schema_drift;
 mod secret_scan;
 mod state_files;
+mod timing;
 mod ui_loop;
 mod ui_screens;
 mod verify_e2e;

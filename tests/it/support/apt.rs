@@ -27,6 +27,8 @@ pub fn ensure(binary: &Path, package: &str, why: &str) -> Result<PathBuf, String
         ));
     }
     eprintln!("installing Debian's {package} package for {why} (once)");
+    // Unpacking a browser keeps a core busy: nothing timing-sensitive runs meanwhile.
+    let _busy = super::heavy();
     let run = |args: &[&str]| {
         Command::new("apt-get")
             .args(args)
