@@ -41,8 +41,14 @@ pub fn run(cli: &Cli, env: &dyn Environment, out: &mut dyn Write, err: Box<dyn W
     match commands::dispatch(cli, &cx, out) {
         Ok(status) => status,
         Err(error) => {
-            // A failed deployment already printed its report, which carries the error.
-            if cx.printer.format() == OutputFormat::Json && !matches!(error, error::Error::Deploy { .. }) {
+            // A failed deployment already printed its report, which carries the error. The JSON
+            // error object belongs to the run modes' output (`--validate-only` and the deploy
+            // modes), as it always has; the subcommands print errors on stderr only.
+            let run_mode = cli.command.is_none();
+            if run_mode
+                && cx.printer.format() == OutputFormat::Json
+                && !matches!(error, error::Error::Deploy { .. })
+            {
                 let _ = writeln!(out, "{}", error.to_json());
             }
             cx.printer.error(&error.render());
