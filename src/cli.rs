@@ -61,7 +61,8 @@ pub struct Cli {
     /// Print errors and the final result only: no progress lines or notes.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Also print each AWS call: operation, duration, retries and the service's request id.
+    /// Also print each AWS call: operation, duration, retries and the service's request id
+    /// (plain output only: not while the wizard's screens are up).
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
 }

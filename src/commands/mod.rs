@@ -43,13 +43,15 @@ impl<'a> Cx<'a> {
     pub fn from_flags(cli: &Cli, env: &'a dyn Environment, err: Box<dyn Write + Send>) -> Self {
         let colour = env.var("NO_COLOR").is_none_or(|v| v.is_empty());
         let printer = Printer::new(cli.output_format(), cli.verbosity(), colour, err);
-        if printer.verbosity() == Verbosity::Verbose {
+        let screens = cli.command.is_none() && cli.run.wants_screens();
+        // The call lines are for plain output: on the screens they would draw over the views.
+        if printer.verbosity() == Verbosity::Verbose && !screens {
             crate::aws::trace::install(printer.err_writer());
         }
         Self {
             env,
-            screens: cli.command.is_none() && cli.run.wants_screens(),
             printer,
+            screens,
         }
     }
 
