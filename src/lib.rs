@@ -9,6 +9,7 @@
 // Tests set up fixtures with plain writes; the atomic-write rule is for the product.
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 
+pub mod acme;
 pub mod aws;
 pub mod cli;
 pub mod commands;

@@ -1,5 +1,5 @@
 //! The layer rule of ARCHITECTURE.md, checked on the source: arrows only point down
-//! (main/lib → {commands, cli} → runner → ui → verify → {deploy, import, preflight} → the base),
+//! (main/lib → {commands, cli} → runner → ui → verify → {deploy, acme, import, preflight} → the base),
 //! and command files never use each other (what several need lives in `runner` or below).
 
 use std::path::{Path, PathBuf};
@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("config", 1),
     ("output", 1),
     ("aws", 1),
+    ("acme", 2),
     ("deploy", 2),
     ("import", 2),
     ("preflight", 2),

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod acme;
 mod architecture;
 mod cleanup_safety;
 mod cli_modes;

@@ -9,6 +9,7 @@ pub mod deployment;
 pub mod lanes;
 pub mod look;
 pub mod original_layout;
+pub mod pebble;
 pub mod tmux;
 
 pub use emulator;
