@@ -24,6 +24,8 @@ Modes:
   sre-agent-deploy import --from DIR           write a config from the original scripts' files
   sre-agent-deploy preflight [-c FILE]         check the host the backends will run on
   sre-agent-deploy config migrate -c FILE      rewrite an older config in the current version
+  sre-agent-deploy certificate issue -c FILE   get the backends' certificate from an ACME CA
+  sre-agent-deploy certificate renew -c FILE   renew it when due (--force, --dry-run); for cron
   sre-agent-deploy init [--output FILE]        write a commented example config
   sre-agent-deploy completions SHELL           print shell completions (bash, zsh, fish, powershell)
   sre-agent-deploy man                         print the man page (roff)
@@ -73,6 +75,8 @@ impl Cli {
         match &self.command {
             None => self.run.common.output,
             Some(Command::Verify(args)) => args.common.output,
+            Some(Command::Certificate(CertificateCommand::Issue(args))) => args.common.output,
+            Some(Command::Certificate(CertificateCommand::Renew(args))) => args.common.output,
             Some(Command::Import(args)) => args.format,
             Some(Command::Preflight(args)) => args.output,
             Some(
@@ -113,6 +117,9 @@ pub enum Command {
     /// Config file maintenance.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The backends' certificate from an ACME CA (tls.acme): issue it, or renew it when due.
+    #[command(subcommand)]
+    Certificate(CertificateCommand),
     /// Print shell completions: `sre-agent-deploy completions bash > /etc/bash_completion.d/sre-agent-deploy`.
     Completions(CompletionsArgs),
     /// Print the man page (roff): `sre-agent-deploy man | man -l -`.
@@ -156,6 +163,35 @@ pub struct PreflightArgs {
     /// Warnings fail the preflight too (exit 1).
     #[arg(long)]
     pub strict: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertificateCommand {
+    /// Get a certificate for tls.domain_name and write tls.ssl_cert_path and tls.ssl_key_path
+    /// (a different previous pair is kept as a backup).
+    Issue(CertificateArgs),
+    /// Renew the certificate when it expires within tls.acme.renew_before_days (default
+    /// tls.warn_days). Exit 0 when renewed or not due; 3 when the ACME flow failed (the old files
+    /// are untouched). For cron or a systemd timer.
+    Renew(RenewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CertificateArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RenewArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Renew even when the certificate is not due.
+    #[arg(long)]
+    pub force: bool,
+    /// Say whether the certificate is due; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -47,6 +47,12 @@ pub enum Error {
     Stopped { what: String, next: String },
     #[error(transparent)]
     Import(#[from] crate::import::ImportError),
+    #[error(transparent)]
+    Acme(#[from] crate::acme::AcmeError),
+    #[error("{config} has no tls.acme section: the certificate is brought as files")]
+    NoAcme { config: PathBuf },
+    #[error("the deploy hook `{command}` failed ({status}); the new certificate is installed")]
+    Hook { command: String, status: String },
     #[error(
         "{path} is config version {version}, newer than this build reads ({})",
         crate::config::CONFIG_VERSION
@@ -84,6 +90,11 @@ impl Error {
             Self::Declined { .. } => None,
             Self::Stopped { next, .. } => Some(next.clone()),
             Self::Import(e) => e.suggestion(),
+            Self::Acme(e) => Some(e.suggestion()),
+            Self::NoAcme { .. } => Some(
+                "add a tls.acme section (`sre-agent-deploy init` writes a commented one), or renew the files yourself".into(),
+            ),
+            Self::Hook { .. } => Some("fix the hook, then run it yourself (the backends still serve the old certificate)".into()),
             Self::NewerConfig { .. } => {
                 Some("this file was written by a newer sre-agent-deploy: upgrade the tool".into())
             }
@@ -98,7 +109,7 @@ impl Error {
                 ExitStatus::Interrupted
             }
             Self::Stopped { .. } => ExitStatus::Interrupted,
-            Self::Deploy { .. } | Self::Aws { .. } => ExitStatus::Failed,
+            Self::Deploy { .. } | Self::Aws { .. } | Self::Acme(_) | Self::Hook { .. } => ExitStatus::Failed,
             _ => ExitStatus::Usage,
         }
     }

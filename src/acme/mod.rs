@@ -2,22 +2,34 @@
 //! through `instant-acme`. This module runs one issuance: account, order, challenge, finalize,
 //! chain. It writes no files and prints nothing; the key comes back in a redacting type.
 //!
-//! So far: HTTP-01 answered by the tool's own responder ([`http01`]). The config section, the
-//! `certificate` commands, DNS-01 and the deploy step are the rest of the certificates issue.
+//! HTTP-01 is answered by the tool's own responder ([`http01`]) or by token files in a web
+//! server's folder ([`webroot`]). The account's credentials (its key) are kept in one file, mode
+//! 0600, and reused. DNS-01 and the deploy step are the rest of the certificates issue.
 
 pub mod http01;
+pub mod webroot;
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use instant_acme::{
-    Account, AuthorizationStatus, ChallengeType, Identifier, NewAccount, NewOrder, OrderStatus, RetryPolicy,
+    Account, AccountCredentials, AuthorizationStatus, ChallengeType, Identifier, NewAccount, NewOrder,
+    OrderStatus, RetryPolicy,
 };
 use secrecy::SecretString;
 
-/// Let's Encrypt's production directory.
-pub const LETS_ENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
+use crate::config::acme::KeyType;
+use crate::files::{self, FileError};
+
+/// How the HTTP-01 challenge is answered.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// The tool listens here (the CA connects to port 80 of the domain).
+    Listen(SocketAddr),
+    /// Token files under `<folder>/.well-known/acme-challenge/`, for a running web server.
+    Webroot(PathBuf),
+}
 
 /// One issuance.
 #[derive(Debug, Clone)]
@@ -27,8 +39,11 @@ pub struct IssueRequest<'a> {
     pub ca_bundle: Option<&'a Path>,
     pub email: Option<&'a str>,
     pub domain: &'a str,
-    /// Where the HTTP-01 responder listens (the CA connects to port 80 of the domain).
-    pub http01: SocketAddr,
+    pub answer: Answer,
+    /// The account's credentials file (created mode 0600 on first use, then reused).
+    pub account_file: &'a Path,
+    /// The new certificate's key.
+    pub key_type: KeyType,
 }
 
 /// What the CA issued: the leaf then its chain, and the new private key.
@@ -63,6 +78,10 @@ pub enum AcmeError {
     NoChallenge(&'static str),
     #[error("ACME: {0}")]
     Client(String),
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error("the ACME account file {path} cannot be read: {message}")]
+    Account { path: PathBuf, message: String },
 }
 
 impl AcmeError {
@@ -83,6 +102,11 @@ impl AcmeError {
             }
             Self::NoChallenge(_) => "choose the other challenge type in tls.acme.challenge".into(),
             Self::Client(_) => "check the directory URL and that this host reaches it (and ca_bundle_path for a private CA)".into(),
+            Self::File(e) => e.suggestion(),
+            Self::Account { path, .. } => format!(
+                "move {} away to register a new account, or restore it from a backup",
+                path.display()
+            ),
         }
     }
 }
@@ -99,32 +123,22 @@ impl From<instant_acme::Error> for AcmeError {
     }
 }
 
-/// Gets a certificate for `request.domain` with HTTP-01, answered by the tool itself.
+/// Gets a certificate for `request.domain` with HTTP-01.
 pub async fn issue(request: &IssueRequest<'_>) -> Result<Issued, AcmeError> {
     // Listen first: a taken port fails before an account or an order is made.
-    let responder = http01::Responder::bind(request.http01)
-        .await
-        .map_err(|source| AcmeError::Listen {
-            addr: request.http01,
-            source,
-        })?;
-    let builder = match request.ca_bundle {
-        Some(bundle) => Account::builder_with_root(bundle)?,
-        None => Account::builder()?,
+    let responder = match &request.answer {
+        Answer::Listen(addr) => Some(
+            http01::Responder::bind(*addr)
+                .await
+                .map_err(|source| AcmeError::Listen { addr: *addr, source })?,
+        ),
+        Answer::Webroot(_) => None,
     };
-    let contact = request.email.map(|e| format!("mailto:{e}"));
-    let contacts: Vec<&str> = contact.iter().map(String::as_str).collect();
-    let (account, _credentials) = builder
-        .create(
-            &NewAccount {
-                contact: &contacts,
-                terms_of_service_agreed: true,
-                only_return_existing: false,
-            },
-            request.directory_url.to_string(),
-            None,
-        )
-        .await?;
+    let mut tokens = match &request.answer {
+        Answer::Webroot(folder) => Some(webroot::Tokens::new(folder)),
+        Answer::Listen(_) => None,
+    };
+    let account = account(request).await?;
     let identifiers = [Identifier::Dns(request.domain.to_string())];
     let mut order = account.new_order(&NewOrder::new(&identifiers)).await?;
     let mut authorizations = order.authorizations();
@@ -143,7 +157,13 @@ pub async fn issue(request: &IssueRequest<'_>) -> Result<Issued, AcmeError> {
         let mut challenge = authorization
             .challenge(ChallengeType::Http01)
             .ok_or(AcmeError::NoChallenge("http-01"))?;
-        responder.add(&challenge.token, challenge.key_authorization().as_str());
+        let key_authorization = challenge.key_authorization();
+        if let Some(responder) = &responder {
+            responder.add(&challenge.token, key_authorization.as_str());
+        }
+        if let Some(tokens) = &mut tokens {
+            tokens.add(&challenge.token, key_authorization.as_str())?;
+        }
         challenge.set_ready().await?;
     }
     let retries = RetryPolicy::default().timeout(Duration::from_mins(2));
@@ -165,11 +185,77 @@ pub async fn issue(request: &IssueRequest<'_>) -> Result<Issued, AcmeError> {
             },
         });
     }
-    let key_pem = order.finalize().await?;
+    // The key is made here (not by the CA), in the configured type, and leaves only as PEM.
+    let (key, csr) = key_and_csr(request.domain, request.key_type)?;
+    order.finalize_csr(&csr).await?;
+    let key_pem = key.serialize_pem();
     let chain_pem = order.poll_certificate(&retries).await?;
-    drop(responder);
+    drop((responder, tokens));
     Ok(Issued {
         chain_pem,
         key_pem: SecretString::from(key_pem),
     })
+}
+
+/// A new key of `key_type` and a CSR for `domain` signed with it.
+fn key_and_csr(domain: &str, key_type: KeyType) -> Result<(rcgen::KeyPair, Vec<u8>), AcmeError> {
+    let crypto = |e: rcgen::Error| AcmeError::Client(format!("making the key and CSR: {e}"));
+    let algorithm = match key_type {
+        KeyType::EcdsaP256 => &rcgen::PKCS_ECDSA_P256_SHA256,
+        KeyType::Rsa2048 => &rcgen::PKCS_RSA_SHA256,
+    };
+    let key = match key_type {
+        KeyType::EcdsaP256 => rcgen::KeyPair::generate_for(algorithm),
+        KeyType::Rsa2048 => rcgen::KeyPair::generate_rsa_for(algorithm, rcgen::RsaKeySize::_2048),
+    }
+    .map_err(crypto)?;
+    let mut params = rcgen::CertificateParams::new(vec![domain.to_string()]).map_err(crypto)?;
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    let csr = params.serialize_request(&key).map_err(crypto)?;
+    Ok((key, csr.der().to_vec()))
+}
+
+/// The account: from its credentials file, else registered now and its credentials saved (mode
+/// 0600, by the atomic write's temporary file).
+async fn account(request: &IssueRequest<'_>) -> Result<Account, AcmeError> {
+    let builder = || match request.ca_bundle {
+        Some(bundle) => Account::builder_with_root(bundle),
+        None => Account::builder(),
+    };
+    let path = request.account_file;
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let credentials: AccountCredentials =
+                serde_json::from_str(&text).map_err(|e| AcmeError::Account {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?;
+            Ok(builder()?.from_credentials(credentials).await?)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let contact = request.email.map(|e| format!("mailto:{e}"));
+            let contacts: Vec<&str> = contact.iter().map(String::as_str).collect();
+            let (account, credentials) = builder()?
+                .create(
+                    &NewAccount {
+                        contact: &contacts,
+                        terms_of_service_agreed: true,
+                        only_return_existing: false,
+                    },
+                    request.directory_url.to_string(),
+                    None,
+                )
+                .await?;
+            let text = serde_json::to_vec(&credentials).map_err(|e| AcmeError::Client(e.to_string()))?;
+            if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                files::create_dir_all(folder)?;
+            }
+            files::write_atomic(path, &text)?;
+            Ok(account)
+        }
+        Err(e) => Err(AcmeError::Account {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }),
+    }
 }

@@ -5,6 +5,7 @@
 //! and report) is in [`crate::runner`], the state-file policy in [`crate::deploy::session`].
 //! `dispatch` is the one place that picks a command, and decides the mode and output for all.
 
+pub mod certificate;
 pub mod cleanup;
 pub mod completions;
 pub mod deploy;
@@ -18,7 +19,7 @@ pub mod wizard;
 
 use std::io::Write;
 
-use crate::cli::{Cli, Command, ConfigCommand};
+use crate::cli::{CertificateCommand, Cli, Command, ConfigCommand};
 use crate::config::Environment;
 use crate::config::load::Loaded;
 use crate::error::Error;
@@ -82,6 +83,8 @@ pub fn dispatch(cli: &Cli, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitStatu
         Some(Command::Import(args)) => import::run(args, cx, out),
         Some(Command::Preflight(args)) => preflight::run(args, cx, out),
         Some(Command::Config(ConfigCommand::Migrate(args))) => migrate::run(args, cx, out),
+        Some(Command::Certificate(CertificateCommand::Issue(args))) => certificate::issue(args, cx, out),
+        Some(Command::Certificate(CertificateCommand::Renew(args))) => certificate::renew(args, cx, out),
         None if cli.run.validate_only => validate::run(&cli.run, cx, out),
         None if cli.run.resume => deploy::resume(&cli.run, cx, out),
         None if cli.run.cleanup => cleanup::run(&cli.run, cx, out),

@@ -62,7 +62,9 @@ fn checks(
     env: &dyn Environment,
     printer: &Printer,
 ) -> Result<Vec<Check>, Error> {
-    let tls_broken = result.errors().any(|f| f.section() == "tls");
+    // Files with errors, or not issued yet (tls.acme): the findings already say so.
+    let not_issued = config.tls.acme.is_some() && !base_dir.join(&config.tls.ssl_cert_path).exists();
+    let tls_broken = not_issued || result.errors().any(|f| f.section() == "tls");
     if !args.online {
         return Ok(if tls_broken {
             Vec::new()

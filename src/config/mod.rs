@@ -4,6 +4,7 @@
 //! Models are plain data with `validate()`; they never prompt, print or touch AWS. Field names are
 //! the config file's contract (see `schemas/config.schema.json`).
 
+pub mod acme;
 mod aws;
 mod cognito;
 mod cross;

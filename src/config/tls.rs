@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::acme::AcmeConfig;
 use super::{ValidationContext, require};
 use crate::validate::{Finding, Problem, ValidationResult, rules};
 
@@ -35,6 +36,10 @@ pub struct TlsConfig {
     /// Extra `host:port` endpoints to check over TLS.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub endpoints: Vec<String>,
+    /// Get the certificate from an ACME CA (Let's Encrypt by default) instead of bringing it:
+    /// `sre-agent-deploy certificate issue` and `certificate renew`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acme: Option<AcmeConfig>,
 }
 
 impl Default for TlsConfig {
@@ -47,6 +52,7 @@ impl Default for TlsConfig {
             warn_days: 30,
             fail_days: 7,
             endpoints: Vec::new(),
+            acme: None,
         }
     }
 }
@@ -81,9 +87,19 @@ impl TlsConfig {
         ];
         for (field, path, kind) in files {
             let Some(path) = path else { continue };
-            if require(&mut result, field, &path.to_string_lossy())
-                && let Err(p) = check_pem(&ctx.base_dir.join(path), kind)
-            {
+            if !require(&mut result, field, &path.to_string_lossy()) {
+                continue;
+            }
+            let full = ctx.base_dir.join(path);
+            // With tls.acme, the certificate and key are the tool's to get: not there yet is fine.
+            if self.acme.is_some() && field != "tls.ca_bundle_path" && !full.exists() {
+                result.push(
+                    Finding::warning(field, format!("{} is not there yet", path.display()))
+                        .suggest("`sre-agent-deploy certificate issue` gets it from the ACME CA (tls.acme)"),
+                );
+                continue;
+            }
+            if let Err(p) = check_pem(&full, kind) {
                 result.push(p.error_at(field));
             }
         }
@@ -106,6 +122,9 @@ impl TlsConfig {
                 )
                 .suggest(format!("use warn_days: {}", (self.fail_days + 23).max(30))),
             );
+        }
+        if let Some(acme) = &self.acme {
+            result.extend(acme.validate(ctx, self.warn_days));
         }
         for (i, endpoint) in self.endpoints.iter().enumerate() {
             if let Err(p) = rules::host_port(endpoint) {

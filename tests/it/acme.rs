@@ -1,18 +1,23 @@
 //! Certificates from an ACME CA, against Pebble on loopback: HTTP-01 answered by the tool's own
-//! responder gives a chain and key that the file checks pass with Pebble's root; a taken port
-//! and a domain the CA cannot validate fail with the CA's problem and a next step.
+//! responder (or a web server's folder) gives a chain and key that the file checks and `verify
+//! --offline` pass with Pebble's root; `renew` leaves a fresh certificate alone and `--force`
+//! replaces it (new serial, backup, deploy hook once); a taken port and a responder the CA cannot
+//! reach fail with the CA's problem and a next step, and leave the old files as they were.
 #![allow(clippy::disallowed_methods)] // fixtures are plain writes
 #![allow(clippy::print_stderr)] // the issuance time is reported
 
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
 use std::time::Instant;
 
-use sre_agent_deploy::acme::{AcmeError, IssueRequest, issue};
+use sre_agent_deploy::acme::{AcmeError, Answer, IssueRequest, issue};
 use sre_agent_deploy::config::TlsConfig;
+use sre_agent_deploy::config::acme::KeyType;
 use sre_agent_deploy::verify::Status;
 use sre_agent_deploy::verify::tls_files::check_files;
 
+use crate::support::Fixture;
 use crate::support::pebble::Pebble;
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -22,22 +27,31 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
-fn request<'a>(pebble: &'a Pebble, domain: &'a str, port: u16) -> IssueRequest<'a> {
+fn request<'a>(pebble: &'a Pebble, domain: &'a str, port: u16, account: &'a Path) -> IssueRequest<'a> {
     IssueRequest {
         directory_url: &pebble.directory_url,
         ca_bundle: Some(&pebble.tls_ca),
         email: Some("sre@example.com"),
         domain,
-        http01: SocketAddr::from(([127, 0, 0, 1], port)),
+        answer: Answer::Listen(SocketAddr::from(([127, 0, 0, 1], port))),
+        account_file: account,
+        key_type: KeyType::EcdsaP256,
     }
 }
 
 #[test]
 fn http_01_issues_a_chain_the_file_checks_pass() {
     let pebble = Pebble::start().expect("pebble");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let account = dir.path().join("acme/account.json");
     let begun = Instant::now();
     let issued = runtime()
-        .block_on(issue(&request(&pebble, "backend.sre.test", pebble.http_port)))
+        .block_on(issue(&request(
+            &pebble,
+            "backend.sre.test",
+            pebble.http_port,
+            &account,
+        )))
         .expect("issued");
     eprintln!("issued from Pebble over HTTP-01 in {:?}", begun.elapsed());
     assert!(
@@ -77,13 +91,16 @@ fn http_01_issues_a_chain_the_file_checks_pass() {
 #[test]
 fn a_taken_port_and_an_unreachable_responder_fail_with_a_next_step() {
     let pebble = Pebble::start().expect("pebble");
-    // The port is taken: nothing is ordered.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let account = dir.path().join("account.json");
+    // The port is taken: nothing is ordered, no account is registered.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = taken.local_addr().expect("addr").port();
     let err = runtime()
-        .block_on(issue(&request(&pebble, "backend.sre.test", port)))
+        .block_on(issue(&request(&pebble, "backend.sre.test", port, &account)))
         .expect_err("the port is taken");
     assert!(matches!(err, AcmeError::Listen { .. }), "{err}");
+    assert!(!account.exists());
     assert!(err.suggestion().contains("webroot"), "{}", err.suggestion());
 
     // The responder listens where Pebble does not look: the CA cannot validate.
@@ -91,7 +108,7 @@ fn a_taken_port_and_an_unreachable_responder_fail_with_a_next_step() {
     let elsewhere = free.local_addr().expect("addr").port();
     drop(free);
     let err = runtime()
-        .block_on(issue(&request(&pebble, "backend.sre.test", elsewhere)))
+        .block_on(issue(&request(&pebble, "backend.sre.test", elsewhere, &account)))
         .expect_err("the CA cannot reach the responder");
     match &err {
         AcmeError::Problem { kind, detail } => {
@@ -101,4 +118,202 @@ fn a_taken_port_and_an_unreachable_responder_fail_with_a_next_step() {
         other => panic!("not the CA's problem: {other}"),
     }
     assert!(err.suggestion().contains("port"), "{}", err.suggestion());
+}
+
+/// A fixture whose config gets its certificate from `pebble` (the files are not there yet).
+fn acme_fixture(pebble: &Pebble, http_port: u16, extra: &str) -> Fixture {
+    let config = crate::support::VALID_CONFIG
+        .replace("ssl_cert_path: fullchain.pem", "ssl_cert_path: issued/cert.pem")
+        .replace("ssl_key_path: privkey.pem", "ssl_key_path: issued/key.pem")
+        .replace("ca_bundle_path: ca.pem", "ca_bundle_path: pebble-root.pem")
+        .replace("backend.sre-agent.internal", "backend.sre.test")
+        .replace(
+            "deployment:",
+            &format!(
+                "  acme:\n    directory_url: {}\n    email: sre-team@corp.test\n    http_port: {http_port}\n    ca_bundle_path: {}\n    deploy_hook: echo \"$SRE_AGENT_DEPLOY_CERT\" >> hook.log\n{extra}deployment:",
+                pebble.directory_url,
+                pebble.tls_ca.display()
+            ),
+        );
+    let f = Fixture::with_config(&config);
+    std::fs::copy(&pebble.issuing_root, f.path("pebble-root.pem")).expect("root");
+    f
+}
+
+fn report(output: &std::process::Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    crate::support::json_output(output)
+}
+
+fn hook_runs(f: &Fixture) -> usize {
+    std::fs::read_to_string(f.path("hook.log")).map_or(0, |t| t.lines().count())
+}
+
+#[test]
+fn issue_then_renew_from_the_cli() {
+    let pebble = Pebble::start().expect("pebble");
+    let f = acme_fixture(&pebble, pebble.http_port, "");
+    // Not there yet: a warning, not an error.
+    f.cmd()
+        .args(["--validate-only", "-c", "config.yaml"])
+        .assert()
+        .code(0);
+    let begun = Instant::now();
+    let output = f
+        .cmd()
+        .args(["certificate", "issue", "-c", "config.yaml", "--output", "json"])
+        .output()
+        .expect("run");
+    eprintln!(
+        "`certificate issue` from Pebble over HTTP-01 in {:?}",
+        begun.elapsed()
+    );
+    let issued = report(&output);
+    assert_eq!(issued["action"], "issued", "{issued}");
+    let first_serial = issued["serial"].as_str().expect("serial").to_string();
+    assert!(
+        issued["not_after"].is_string() && issued["issuer"].is_string(),
+        "{issued}"
+    );
+    assert_eq!(hook_runs(&f), 1, "the hook ran once");
+    let key_mode = std::fs::metadata(f.path("issued/key.pem"))
+        .expect("key")
+        .permissions()
+        .mode();
+    assert_eq!(key_mode & 0o777, 0o600);
+    let accounts: Vec<_> = std::fs::read_dir(f.path(".sre-agent-deploy/acme"))
+        .expect("account folder")
+        .collect();
+    assert_eq!(accounts.len(), 1, "one account file");
+    // No key material in anything printed: the certificate's key nor the account's.
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let key = std::fs::read_to_string(f.path("issued/key.pem")).expect("key");
+    let key_body: String = key.lines().filter(|l| !l.starts_with("-----")).collect();
+    let account: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(accounts[0].as_ref().expect("entry").path()).expect("account"),
+    )
+    .expect("account JSON");
+    let account_key = account["key_pkcs8"].as_str().expect("the account's key");
+    assert!(
+        !printed.contains("PRIVATE KEY") && !printed.contains(&key_body[..40]),
+        "{printed}"
+    );
+    assert!(!printed.contains(&account_key[..40]), "{printed}");
+    f.cmd()
+        .args(["verify", "--offline", "-c", "config.yaml"])
+        .assert()
+        .code(0);
+
+    // Fresh: not due, nothing changes, no hook.
+    let not_due = report(
+        &f.cmd()
+            .args(["certificate", "renew", "-c", "config.yaml", "--output", "json"])
+            .output()
+            .expect("run"),
+    );
+    assert_eq!(not_due["action"], "not-due", "{not_due}");
+    assert_eq!(hook_runs(&f), 1);
+
+    // Forced: a new serial, the old pair kept, the hook once more, the same account.
+    let renewed = report(
+        &f.cmd()
+            .args([
+                "certificate",
+                "renew",
+                "--force",
+                "-c",
+                "config.yaml",
+                "--output",
+                "json",
+            ])
+            .output()
+            .expect("run"),
+    );
+    assert_eq!(renewed["action"], "renewed", "{renewed}");
+    assert_ne!(renewed["serial"].as_str(), Some(first_serial.as_str()));
+    assert!(renewed["backup"].is_array(), "{renewed}");
+    assert_eq!(hook_runs(&f), 2);
+    assert_eq!(
+        std::fs::read_dir(f.path(".sre-agent-deploy/acme"))
+            .expect("folder")
+            .count(),
+        1
+    );
+    f.cmd()
+        .args(["verify", "--offline", "-c", "config.yaml"])
+        .assert()
+        .code(0);
+
+    // The CA cannot reach the responder: exit 3, the CA's problem, the files untouched.
+    let before = std::fs::read(f.path("issued/cert.pem")).expect("cert");
+    let unreachable = acme_fixture(&pebble, free_port(), "");
+    for name in ["issued/cert.pem", "issued/key.pem"] {
+        std::fs::create_dir_all(unreachable.path("issued")).expect("folder");
+        std::fs::copy(f.path(name), unreachable.path(name)).expect("copy");
+    }
+    let failed = unreachable
+        .cmd()
+        .args(["certificate", "renew", "--force", "-c", "config.yaml"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("urn:ietf:params:acme:error:"), "{stderr}");
+    assert!(stderr.contains("fix: "), "{stderr}");
+    assert_eq!(
+        std::fs::read(unreachable.path("issued/cert.pem")).expect("cert"),
+        before
+    );
+    assert_eq!(hook_runs(&unreachable), 0);
+}
+
+#[test]
+fn webroot_answers_through_a_running_web_server() {
+    let pebble = Pebble::start().expect("pebble");
+    let f = acme_fixture(&pebble, pebble.http_port, "    webroot: www\n");
+    std::fs::create_dir_all(f.path("www")).expect("webroot");
+    // A web server that is not the tool serves the folder on the port the CA connects to.
+    let mut server = std::process::Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1", "--directory", "www"])
+        .arg(pebble.http_port.to_string())
+        .current_dir(f.dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 -m http.server");
+    let begun = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", pebble.http_port)).is_err()
+        && begun.elapsed().as_secs() < 10
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = f
+        .cmd()
+        .args(["certificate", "issue", "-c", "config.yaml", "--output", "json"])
+        .output()
+        .expect("run");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(report(&output)["action"], "issued");
+    let left: Vec<_> = std::fs::read_dir(f.path("www/.well-known/acme-challenge"))
+        .expect("the token folder")
+        .collect();
+    assert!(left.is_empty(), "the token files are removed afterwards");
+    f.cmd()
+        .args(["verify", "--offline", "-c", "config.yaml"])
+        .assert()
+        .code(0);
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
 }

@@ -138,6 +138,7 @@ prop_compose! {
                 warn_days: warn + fail_below,
                 fail_days: fail_below.min(warn + fail_below - 1).max(0),
                 endpoints: Vec::new(),
+                acme: None,
             },
             verify: VerifyConfig::default(),
             deployment: DeploymentConfig { deployment_id, state_file: None },
@@ -390,6 +391,7 @@ prop_compose! {
                 warn_days: tls.3,
                 fail_days: tls.4,
                 endpoints: tls.5,
+                acme: None,
             },
             verify: VerifyConfig {
                 health_path: verify.0,
