@@ -7,6 +7,7 @@
 //! 0600, and reused. DNS-01 and the deploy step are the rest of the certificates issue.
 
 pub mod http01;
+pub mod install;
 pub mod webroot;
 
 use std::net::SocketAddr;

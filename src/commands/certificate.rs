@@ -4,21 +4,19 @@
 //! leaves the old files as they were.
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use super::{Cx, invalid};
-use crate::acme::{Answer, IssueRequest, issue as acme_issue};
+use crate::acme::install::{account_file, answer, install, leaf, run_hook};
+use crate::acme::{IssueRequest, issue as acme_issue};
 use crate::cli::{CertificateArgs, CommonArgs, RenewArgs};
-use crate::config::acme::{AcmeConfig, Challenge};
+use crate::config::acme::Challenge;
 use crate::config::load::load;
-use crate::deploy::store::{STATE_DIR, sha256_hex};
+use crate::deploy::store::STATE_DIR;
 use crate::error::Error;
 use crate::exit::ExitStatus;
-use crate::files;
-use crate::verify::certinfo::{CertSummary, utc};
 
 /// What the command did, as printed.
 #[derive(Debug, Serialize)]
@@ -119,7 +117,7 @@ fn run(
         base.join(&config.tls.ssl_cert_path),
         base.join(&config.tls.ssl_key_path),
     );
-    let current = summary(&cert_path);
+    let current = leaf(&cert_path);
     let now = time::OffsetDateTime::now_utc();
     let renew_before = acme.renew_before(config.tls.warn_days);
     let mut report = CertificateReport {
@@ -135,7 +133,7 @@ fn run(
         deploy_hook_ran: false,
     };
     if let Some(cert) = &current {
-        report.not_after = Some(utc(cert.not_after));
+        report.not_after = Some(cert.expires());
         report.days_left = Some(cert.days_left(now));
         if when == When::Due && cert.days_left(now) > renew_before {
             report.action = "not-due";
@@ -158,7 +156,7 @@ fn run(
         "certificate",
         &format!("asking {} for {}", acme.directory(), config.tls.domain_name),
     );
-    let account_file = account_file(&acme, base);
+    let account_file = account_file(&acme, base, &Path::new(STATE_DIR).join("acme"));
     let ca_bundle = acme.ca_bundle_path.as_ref().map(|p| base.join(p));
     let request = IssueRequest {
         directory_url: acme.directory(),
@@ -172,122 +170,20 @@ fn run(
     let issued = super::runtime()?.block_on(acme_issue(&request))?;
     report.backup = install(&cert_path, &key_path, &issued)?;
     report.action = if current.is_some() { "renewed" } else { "issued" };
-    if let Some(cert) = summary(&cert_path) {
+    if let Some(cert) = leaf(&cert_path) {
         report.serial = Some(cert.serial.clone());
         report.issuer = Some(cert.issuer.clone());
-        report.not_after = Some(utc(cert.not_after));
+        report.not_after = Some(cert.expires());
         report.days_left = Some(cert.days_left(now));
     }
     if let Some(hook) = &acme.deploy_hook {
         progress.line("certificate", &format!("running the deploy hook: {hook}"));
-        run_hook(hook, &cert_path, &key_path, base)?;
+        run_hook(hook, &cert_path, &key_path, base).map_err(|status| Error::Hook {
+            command: hook.clone(),
+            status,
+        })?;
         report.deploy_hook_ran = true;
     }
     cx.printer.result(out, &report)?;
     Ok(ExitStatus::Success)
-}
-
-/// The leaf of the certificate file, when there is one that parses.
-fn summary(path: &Path) -> Option<CertSummary> {
-    let pem = std::fs::read(path).ok()?;
-    let der =
-        <rustls_pki_types::CertificateDer<'_> as rustls_pki_types::pem::PemObject>::pem_slice_iter(&pem)
-            .next()?
-            .ok()?;
-    CertSummary::from_der(&der).ok()
-}
-
-/// How the challenge is answered: token files in the webroot, else the tool listens on
-/// `http_port` on every interface (the CA connects from outside).
-fn answer(acme: &AcmeConfig, base: &Path) -> Answer {
-    match &acme.webroot {
-        Some(webroot) => Answer::Webroot(base.join(webroot)),
-        None => Answer::Listen(SocketAddr::from(([0, 0, 0, 0], acme.http_port))),
-    }
-}
-
-/// One account per directory: `<account_dir>/<sha256 of the directory URL>.json`.
-fn account_file(acme: &AcmeConfig, base: &Path) -> PathBuf {
-    let folder = acme
-        .account_dir
-        .as_ref()
-        .map_or_else(|| PathBuf::from(STATE_DIR).join("acme"), |d| base.join(d));
-    let name = sha256_hex(acme.directory());
-    folder.join(format!("{}.json", name.get(..16).unwrap_or(&name)))
-}
-
-/// Writes the new pair (key first, each atomically, the key mode 0600), after backing up a
-/// different previous pair. Returns the backups.
-fn install(
-    cert_path: &Path,
-    key_path: &Path,
-    issued: &crate::acme::Issued,
-) -> Result<Option<(PathBuf, PathBuf)>, Error> {
-    use secrecy::ExposeSecret as _;
-    let previous = std::fs::read(cert_path).ok();
-    let backup = match previous {
-        Some(old) if old != issued.chain_pem.as_bytes() && key_path.exists() => {
-            Some((files::back_up(cert_path)?, files::back_up(key_path)?))
-        }
-        _ => None,
-    };
-    for path in [cert_path, key_path] {
-        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            files::create_dir_all(folder)?;
-        }
-    }
-    files::write_atomic(key_path, issued.key_pem.expose_secret().as_bytes())?;
-    files::write_atomic(cert_path, issued.chain_pem.as_bytes())?;
-    Ok(backup)
-}
-
-/// Runs the deploy hook with `sh -c`, in the config's folder, told where the new files are.
-fn run_hook(hook: &str, cert_path: &Path, key_path: &Path, base: &Path) -> Result<(), Error> {
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(hook)
-        .current_dir(if base.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            base
-        })
-        .env("SRE_AGENT_DEPLOY_CERT", cert_path)
-        .env("SRE_AGENT_DEPLOY_KEY", key_path)
-        .status();
-    match status {
-        Ok(s) if s.success() => Ok(()),
-        Ok(s) => Err(Error::Hook {
-            command: hook.to_string(),
-            status: s.to_string(),
-        }),
-        Err(e) => Err(Error::Hook {
-            command: hook.to_string(),
-            status: e.to_string(),
-        }),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_account_file_per_directory() {
-        let le = AcmeConfig::default();
-        let staging = AcmeConfig {
-            directory_url: "staging".into(),
-            ..AcmeConfig::default()
-        };
-        let (a, b) = (
-            account_file(&le, Path::new(".")),
-            account_file(&staging, Path::new(".")),
-        );
-        assert_ne!(a, b);
-        assert!(a.starts_with(".sre-agent-deploy/acme"), "{}", a.display());
-        let own = AcmeConfig {
-            account_dir: Some("keys".into()),
-            ..AcmeConfig::default()
-        };
-        assert!(account_file(&own, Path::new("/etc/sre")).starts_with("/etc/sre/keys"));
-    }
 }

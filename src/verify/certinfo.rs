@@ -14,8 +14,6 @@ use super::names;
 /// The facts about one certificate that the checks look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertSummary {
-    /// The serial number, in hex with colons (`03:a1:...`).
-    pub serial: String,
     pub subject: String,
     pub issuer: String,
     pub common_names: Vec<String>,
@@ -86,7 +84,6 @@ impl CertSummary {
             _ => (cert.public_key().algorithm.algorithm.to_id_string(), 0),
         };
         Ok(Self {
-            serial: cert.raw_serial_as_string(),
             subject: cert.subject().to_string(),
             issuer: cert.issuer().to_string(),
             common_names,

@@ -317,3 +317,84 @@ fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr").port()
 }
+
+#[test]
+fn a_deploy_gets_the_certificate_beside_the_aws_steps() {
+    let emu = crate::support::emulator::Emulator::start().expect("emulator");
+    let pebble = Pebble::start().expect("pebble");
+    let config = crate::support::deployment::config("cert")
+        .replace("ssl_cert_path: fullchain.pem", "ssl_cert_path: issued/cert.pem")
+        .replace("ssl_key_path: privkey.pem", "ssl_key_path: issued/key.pem")
+        .replace("ca_bundle_path: ca.pem", "ca_bundle_path: pebble-root.pem")
+        .replace(
+            "deployment:",
+            &format!(
+                "  acme:\n    directory_url: {}\n    http_port: {}\n    ca_bundle_path: {}\ndeployment:",
+                pebble.directory_url,
+                pebble.http_port,
+                pebble.tls_ca.display()
+            ),
+        );
+    let f = Fixture::with_config(&config);
+    std::fs::copy(&pebble.issuing_root, f.path("pebble-root.pem")).expect("root");
+    let deploy = || {
+        crate::support::deployment::tool(&f, &emu)
+            .args([
+                "--non-interactive",
+                "--no-verify",
+                "-c",
+                "config.yaml",
+                "--output",
+                "json",
+            ])
+            .output()
+            .expect("deploy")
+    };
+    let first = deploy();
+    let stderr = String::from_utf8_lossy(&first.stderr).into_owned();
+    let run = report(&first);
+    let steps: Vec<&str> = run["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert!(steps.contains(&"tls-certificate"), "{steps:?}");
+    let cert_step = run["steps"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["id"] == "tls-certificate"))
+        .expect("the step");
+    assert_eq!(
+        cert_step["after"],
+        serde_json::json!([]),
+        "it waits for no AWS step"
+    );
+    assert_eq!(cert_step["calls"], 0, "and makes no AWS call");
+    assert!(
+        stderr.contains("installed the certificate for backend.sre-agent.internal"),
+        "{stderr}"
+    );
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(f.path(".sre-agent-deploy/sre-e2e-cert.json")).expect("state"),
+    )
+    .expect("state JSON");
+    assert!(
+        state["outputs"]["tls_certificate_serial"].is_string(),
+        "{}",
+        state["outputs"]
+    );
+    let key = std::fs::read_to_string(f.path("issued/key.pem")).expect("key");
+    let key_body: String = key.lines().filter(|l| !l.starts_with("-----")).collect();
+    let state_text = state.to_string();
+    assert!(!state_text.contains(&key_body[..40]) && !state_text.contains("PRIVATE KEY"));
+    f.cmd()
+        .args(["verify", "--offline", "-c", "config.yaml"])
+        .assert()
+        .code(0);
+
+    // Again: the certificate is not due, so nothing is asked of the CA.
+    let again = deploy();
+    let stderr = String::from_utf8_lossy(&again.stderr).into_owned();
+    assert!(again.status.success(), "{stderr}");
+    assert!(stderr.contains("is not due"), "{stderr}");
+}

@@ -2,6 +2,7 @@
 //! reconciles ([`super::reconcile`]), acts and records ([`super::ensure`]); a resource goes into
 //! the ledger as "intended" before its create call and as "present" right after it returns.
 
+mod certificate;
 mod cognito;
 mod gateway;
 mod iam;
@@ -28,6 +29,8 @@ pub enum Step {
     CredentialProvider,
     Gateway,
     Target(String),
+    /// The backends' certificate from the ACME CA (only with `tls.acme`).
+    TlsCertificate,
 }
 
 impl Step {
@@ -45,6 +48,9 @@ impl Step {
             Self::Gateway,
         ];
         steps.extend(plan.specs.iter().map(|s| Self::Target(s.target.clone())));
+        if plan.certificate.is_some() {
+            steps.push(Self::TlsCertificate);
+        }
         steps
     }
 
@@ -61,13 +67,20 @@ impl Step {
             Self::CredentialProvider => "credential-provider".into(),
             Self::Gateway => "gateway".into(),
             Self::Target(name) => format!("target:{name}"),
+            Self::TlsCertificate => "tls-certificate".into(),
         }
     }
 
     /// The steps that must be done before this one.
     pub fn deps(&self) -> Vec<Step> {
         match self {
-            Self::IamRole | Self::CognitoPool | Self::S3Bucket | Self::CredentialProvider => vec![],
+            Self::IamRole
+            | Self::CognitoPool
+            | Self::S3Bucket
+            | Self::CredentialProvider
+            | Self::TlsCertificate => {
+                vec![]
+            }
             Self::CognitoDomain | Self::CognitoResourceServer => vec![Self::CognitoPool],
             Self::CognitoClient => vec![Self::CognitoResourceServer],
             Self::S3Specs => vec![Self::S3Bucket],
@@ -89,6 +102,7 @@ impl Step {
             Self::CredentialProvider => provider::provider(cx).await,
             Self::Gateway => gateway::gateway(cx).await,
             Self::Target(name) => target::target(cx, name).await,
+            Self::TlsCertificate => certificate::certificate(cx).await,
         }
     }
 }
