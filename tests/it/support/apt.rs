@@ -7,9 +7,8 @@ use std::process::Command;
 
 /// `binary`, installing Debian's `package` first when it is missing. `why` names the test.
 pub fn ensure(binary: &Path, package: &str, why: &str) -> Result<PathBuf, String> {
-    if binary.is_file() {
-        return Ok(binary.to_path_buf());
-    }
+    // Under the lock even when the binary is there: `scripts/test-tools` (CI) may be installing
+    // it right now, and a binary unpacked before its libraries are set up is not ready.
     let lock_path = std::env::temp_dir().join("sre-agent-deploy-apt.lock");
     let lock = std::fs::File::create(&lock_path).map_err(|e| format!("{}: {e}", lock_path.display()))?;
     lock.lock()
@@ -27,8 +26,6 @@ pub fn ensure(binary: &Path, package: &str, why: &str) -> Result<PathBuf, String
         ));
     }
     eprintln!("installing Debian's {package} package for {why} (once)");
-    // Unpacking a browser keeps a core busy: nothing timing-sensitive runs meanwhile.
-    let _busy = super::heavy();
     let run = |args: &[&str]| {
         Command::new("apt-get")
             .args(args)

@@ -26,7 +26,7 @@ use assert_cmd::Command;
 /// they spend most of their time waiting for READY.
 static LOAD: RwLock<()> = RwLock::new(());
 
-/// Held by a campaign (or a package install): no timing-sensitive test runs meanwhile.
+/// Held by a campaign: no timing-sensitive test runs meanwhile.
 pub fn heavy() -> RwLockReadGuard<'static, ()> {
     LOAD.read().unwrap_or_else(PoisonError::into_inner)
 }
