@@ -337,19 +337,7 @@ fn a_deploy_gets_the_certificate_beside_the_aws_steps() {
         );
     let f = Fixture::with_config(&config);
     std::fs::copy(&pebble.issuing_root, f.path("pebble-root.pem")).expect("root");
-    let deploy = || {
-        crate::support::deployment::tool(&f, &emu)
-            .args([
-                "--non-interactive",
-                "--no-verify",
-                "-c",
-                "config.yaml",
-                "--output",
-                "json",
-            ])
-            .output()
-            .expect("deploy")
-    };
+    let deploy = || crate::support::deployment::deploy_json(&f, &emu);
     let first = deploy();
     let stderr = String::from_utf8_lossy(&first.stderr).into_owned();
     let run = report(&first);
