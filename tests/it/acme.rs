@@ -386,3 +386,19 @@ fn a_deploy_gets_the_certificate_beside_the_aws_steps() {
     assert!(again.status.success(), "{stderr}");
     assert!(stderr.contains("is not due"), "{stderr}");
 }
+
+#[test]
+fn an_unreachable_directory_is_named_with_a_next_step() {
+    let pebble = Pebble::start().expect("pebble");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let account = dir.path().join("account.json");
+    let nowhere = format!("https://localhost:{}/dir", free_port());
+    let request = IssueRequest {
+        directory_url: &nowhere,
+        ..request(&pebble, "backend.sre.test", free_port(), &account)
+    };
+    let err = runtime().block_on(issue(&request)).expect_err("nothing answers");
+    assert!(matches!(err, AcmeError::Client(_)), "{err}");
+    assert!(err.suggestion().contains("directory URL"), "{}", err.suggestion());
+    assert!(!account.exists(), "no account file without an account");
+}
