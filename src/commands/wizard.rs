@@ -146,6 +146,7 @@ pub fn run(args: &RunArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<Ended, Er
             Existing {
                 roles: &found.roles,
                 buckets: &found.buckets,
+                certificate_due: certificate_due(&plan),
             },
             warnings,
         );
@@ -180,6 +181,14 @@ pub fn run(args: &RunArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<Ended, Er
             }
         }
     }
+}
+
+/// With `tls.acme`: whether the run will get a certificate (the files are missing or due).
+fn certificate_due(plan: &Plan) -> bool {
+    let now = time::OffsetDateTime::now_utc();
+    plan.certificate
+        .as_ref()
+        .is_some_and(|c| c.current(now).is_none())
 }
 
 /// What the file gets: the answers, and the file's own values for what the wizard does not ask

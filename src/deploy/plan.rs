@@ -68,6 +68,14 @@ pub struct CertificatePlan {
     pub base_dir: std::path::PathBuf,
 }
 
+impl CertificatePlan {
+    /// The certificate in place, unless it is missing or due at `now` (then a run gets one).
+    pub fn current(&self, now: time::OffsetDateTime) -> Option<crate::acme::install::Leaf> {
+        crate::acme::install::leaf(&self.cert_path)
+            .filter(|leaf| leaf.days_left(now) > self.renew_before_days)
+    }
+}
+
 /// Why a plan cannot be made from a config that passed validation.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot render the spec for target {target}: {message}")]

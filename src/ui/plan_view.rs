@@ -16,6 +16,8 @@ use crate::validate::Finding;
 pub struct Existing<'a> {
     pub roles: &'a [String],
     pub buckets: &'a [String],
+    /// With `tls.acme`: the certificate files are missing or due, so the run gets a new one.
+    pub certificate_due: bool,
 }
 
 /// The review of `plan`: one item per resource, in step order.
@@ -165,7 +167,12 @@ pub fn review(
         section: Section::Tls,
         kind: "TLS certificate".into(),
         name: plan.tls_domain.clone(),
-        action: Action::Leave,
+        // Brought as files: used as it is. From ACME: obtained when missing or due.
+        action: if plan.certificate.is_some() && existing.certificate_due {
+            Action::Create
+        } else {
+            Action::Leave
+        },
     });
     // What an earlier run of this deployment made that the plan no longer names: left alone.
     if let Some(state) = state {
@@ -254,10 +261,22 @@ mod tests {
             Existing {
                 roles: &roles,
                 buckets: &buckets,
+                certificate_due: true,
             },
             Vec::new(),
         );
         let action = |kind: ResourceKind| view.items.iter().find(|i| i.kind == kind.label()).unwrap().action;
+        let certificate = |view: &crate::ui::screens::ReviewView| {
+            view.items
+                .iter()
+                .find(|i| i.kind == "TLS certificate")
+                .map(|i| i.action)
+        };
+        assert_eq!(
+            certificate(&view),
+            Some(Action::Leave),
+            "brought as files: left as it is"
+        );
         assert_eq!(action(ResourceKind::IamRole), Action::Reuse);
         assert_eq!(
             action(ResourceKind::IamRolePolicy),
@@ -266,6 +285,29 @@ mod tests {
         );
         assert_eq!(action(ResourceKind::S3Bucket), Action::Reuse);
         assert_eq!(action(ResourceKind::Gateway), Action::Create);
+
+        // From ACME, with the files missing or due: the run obtains it.
+        let mut acme = plan.clone();
+        acme.certificate = Some(crate::deploy::plan::CertificatePlan {
+            acme: crate::config::acme::AcmeConfig::default(),
+            domain: acme.tls_domain.clone(),
+            cert_path: "cert.pem".into(),
+            key_path: "key.pem".into(),
+            renew_before_days: 30,
+            base_dir: ".".into(),
+        });
+        let due = Existing {
+            certificate_due: true,
+            ..Existing::default()
+        };
+        assert_eq!(
+            certificate(&review(&acme, None, due, Vec::new())),
+            Some(Action::Create)
+        );
+        assert_eq!(
+            certificate(&review(&acme, None, Existing::default(), Vec::new())),
+            Some(Action::Leave)
+        );
     }
 
     #[test]

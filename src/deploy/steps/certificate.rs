@@ -22,7 +22,7 @@ pub async fn certificate(cx: &StepCx) -> Result<(), DeployError> {
         suggestion,
     };
     let now = time::OffsetDateTime::now_utc();
-    if let Some(current) = leaf(&plan.cert_path).filter(|c| c.days_left(now) > plan.renew_before_days) {
+    if let Some(current) = plan.current(now) {
         cx.say(format!(
             "certificate for {} is not due: serial {}, expires {}",
             plan.domain,
