@@ -248,7 +248,8 @@ fn a_failure_shows_the_panel_and_resume_on_a_terminal_finishes_the_run() {
     term.press(&["Enter"]);
     term.wait_for("Review the plan", PROMPT);
     term.press(&["Enter"]);
-    let panel = term.wait_for("Resume with", Duration::from_mins(2));
+    // The command itself, not the box's title: a capture can land between the two being drawn.
+    let panel = term.wait_for("sre-agent-deploy --resume --state-file", Duration::from_mins(2));
     assert!(panel.contains("Deployment sre-pty failed"), "{panel}");
     assert!(panel.contains("while running step iam-role"), "{panel}");
     assert!(
