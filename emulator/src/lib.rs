@@ -20,6 +20,7 @@ mod faults;
 mod identity;
 mod moto;
 mod proxy;
+mod route53;
 mod service;
 pub mod tls;
 mod wire;
@@ -33,6 +34,7 @@ pub use faults::{Decision, FaultCounts, FaultKind, FaultRule, Faults, RuleId, Th
 pub use identity::{ACCOUNT_ID, StoredProvider};
 pub use moto::{MOTO_VERSION, Moto, VENV_ENV, default_venv, ensure_venv};
 pub use proxy::Call;
+pub use route53::{DnsChange, DnsSink};
 pub use wire::{Protocol, agentcore_operation, s3_operation};
 
 /// The region `env()` sets.
@@ -154,6 +156,18 @@ impl Emulator {
         self.set_role_propagation(ready);
         self.set_update_time(ready);
         Ok(())
+    }
+
+    /// How long a Route 53 change stays PENDING before it reaches the name servers (default
+    /// 1 s; the service promises 60 s).
+    pub fn set_dns_propagation(&self, d: Duration) {
+        self.shared.service.route53.set_propagation(d);
+    }
+
+    /// Hands each Route 53 record change to `sink` when it reaches the name servers (just before
+    /// `GetChange` says INSYNC): a test's authoritative DNS. `None` stops it.
+    pub fn set_dns_sink(&self, sink: Option<DnsSink>) {
+        self.shared.service.route53.set_sink(sink);
     }
 
     /// Latency and fault rules, applied by the proxy at run time.

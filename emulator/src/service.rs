@@ -9,6 +9,8 @@
 //! - a Cognito domain prefix cannot be taken over (moto's `CreateUserPoolDomain` silently moves
 //!   an existing prefix to the new pool; the service refuses).
 //!
+//! - a Route 53 change is `PENDING` until it reaches the name servers (see [`super::route53`]).
+//!
 //! READY after a delay is moto's own state manager (see `Emulator::set_ready_after`).
 
 use std::collections::HashMap;
@@ -35,6 +37,8 @@ pub struct Behaviour {
     roles: Mutex<HashMap<String, Instant>>,
     /// When each gateway was last updated, by id.
     updates: Mutex<HashMap<String, Instant>>,
+    /// Route 53 record changes and their propagation.
+    pub route53: super::route53::Route53,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -130,6 +134,8 @@ impl Behaviour {
                 .await
             }
             "ListGatewayTargets" => list_as_get(parts, response, moto).await,
+            "ChangeResourceRecordSets" => self.route53.changed(body, response).await,
+            "GetChange" => self.route53.get_change(path, response).await,
             _ => response,
         }
     }

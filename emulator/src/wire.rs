@@ -9,7 +9,7 @@ pub enum Protocol {
     AwsJson,
     /// restJson1 (Bedrock AgentCore control).
     RestJson,
-    /// awsQuery (IAM, STS): form body with `Action=`.
+    /// awsQuery (IAM, STS): form body with `Action=`. Route 53 (restXml) shares its error document.
     Query,
     /// restXml S3.
     S3,
@@ -93,10 +93,10 @@ impl Reply {
 
     /// An awsQuery error document (IAM, STS).
     pub fn query_error(service: &str, status: u16, sender: bool, code: &str, message: &str) -> Self {
-        let xmlns = if service == "sts" {
-            "https://sts.amazonaws.com/doc/2011-06-15/"
-        } else {
-            "https://iam.amazonaws.com/doc/2010-05-08/"
+        let xmlns = match service {
+            "sts" => "https://sts.amazonaws.com/doc/2011-06-15/",
+            "route53" => "https://route53.amazonaws.com/doc/2013-04-01/",
+            _ => "https://iam.amazonaws.com/doc/2010-05-08/",
         };
         let kind = if sender { "Sender" } else { "Receiver" };
         let id = request_id();
@@ -275,6 +275,11 @@ pub fn classify(
             Protocol::S3,
             s3_operation(method, path, query, header).unwrap_or_else(fallback),
         )
+    } else if service == "route53" {
+        (
+            Protocol::Query,
+            route53_operation(method, path).unwrap_or_else(fallback),
+        )
     } else if service == "iam" || service == "sts" || form || query_has(query, "Action") {
         let action = if form {
             url::form_urlencoded::parse(body)
@@ -340,6 +345,23 @@ pub fn agentcore_operation(method: &str, path: &str) -> Option<String> {
         ("POST", ["tags", _]) => "TagResource",
         ("GET", ["tags", _]) => "ListTagsForResource",
         ("DELETE", ["tags", _]) => "UntagResource",
+        _ => return None,
+    };
+    Some(op.to_string())
+}
+
+/// Route 53 (restXml) operations by method and path, for the ones the product and its tests send.
+pub fn route53_operation(method: &str, path: &str) -> Option<String> {
+    let seg = segments(path);
+    let op = match (method, seg.as_slice()) {
+        ("POST", [_, "hostedzone"]) => "CreateHostedZone",
+        ("GET", [_, "hostedzone"]) => "ListHostedZones",
+        ("GET", [_, "hostedzone", _]) => "GetHostedZone",
+        ("DELETE", [_, "hostedzone", _]) => "DeleteHostedZone",
+        ("POST", [_, "hostedzone", _, "rrset"]) => "ChangeResourceRecordSets",
+        ("GET", [_, "hostedzone", _, "rrset"]) => "ListResourceRecordSets",
+        ("GET", [_, "hostedzonesbyname"]) => "ListHostedZonesByName",
+        ("GET", [_, "change", _]) => "GetChange",
         _ => return None,
     };
     Some(op.to_string())

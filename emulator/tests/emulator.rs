@@ -1062,3 +1062,97 @@ fn the_ci_installer_installs_the_same_moto_the_same_way() {
     }
     assert_eq!(emulator::VENV_ENV, "SRE_AGENT_DEPLOY_MOTO_VENV");
 }
+
+/// moto answers a record change INSYNC at once under one fixed id; the proxy answers PENDING
+/// under a fresh id, hands the change to the DNS sink once it has propagated, and only then says
+/// INSYNC.
+#[tokio::test]
+async fn route53_changes_are_pending_until_they_reach_the_name_servers() {
+    use aws_sdk_route53::types::{
+        Change, ChangeAction, ChangeBatch, ChangeStatus, ResourceRecord, ResourceRecordSet, RrType,
+    };
+    let emu = start();
+    emu.set_dns_propagation(std::time::Duration::from_millis(600));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&seen);
+    emu.set_dns_sink(Some(std::sync::Arc::new(move |c: &emulator::DnsChange| {
+        sink.lock().expect("sink").push(c.clone());
+    })));
+    let r53 = aws_sdk_route53::Client::new(&config(&emu, "us-east-1", false).await);
+    let zone = r53
+        .create_hosted_zone()
+        .name("acme.test")
+        .caller_reference("emulator-test")
+        .send()
+        .await
+        .expect("zone");
+    let zone_id = zone.hosted_zone().map(|z| z.id().to_string()).expect("zone id");
+    let change = |value: &str| {
+        ChangeBatch::builder()
+            .changes(
+                Change::builder()
+                    .action(ChangeAction::Upsert)
+                    .resource_record_set(
+                        ResourceRecordSet::builder()
+                            .name("_acme-challenge.acme.test.")
+                            .r#type(RrType::Txt)
+                            .ttl(60)
+                            .resource_records(ResourceRecord::builder().value(value).build().expect("rr"))
+                            .build()
+                            .expect("rrset"),
+                    )
+                    .build()
+                    .expect("change"),
+            )
+            .build()
+            .expect("batch")
+    };
+    let mut ids = Vec::new();
+    for value in ["\"one\"", "\"two\""] {
+        let answer = r53
+            .change_resource_record_sets()
+            .hosted_zone_id(&zone_id)
+            .change_batch(change(value))
+            .send()
+            .await
+            .expect("change");
+        let info = answer.change_info().expect("change info");
+        assert_eq!(*info.status(), ChangeStatus::Pending);
+        ids.push(info.id().to_string());
+    }
+    assert_ne!(ids[0], ids[1], "each change has its own id");
+    let status = |id: String| {
+        let r53 = r53.clone();
+        async move {
+            r53.get_change()
+                .id(id)
+                .send()
+                .await
+                .expect("get change")
+                .change_info()
+                .map(|i| i.status().clone())
+                .expect("info")
+        }
+    };
+    assert_eq!(status(ids[0].clone()).await, ChangeStatus::Pending);
+    assert!(
+        seen.lock().expect("seen").is_empty(),
+        "not served before it propagated"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    assert_eq!(status(ids[0].clone()).await, ChangeStatus::Insync);
+    assert_eq!(status(ids[1].clone()).await, ChangeStatus::Insync);
+    let seen = seen.lock().expect("seen").clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0].name, "_acme-challenge.acme.test.");
+    assert_eq!(seen[0].record_type, "TXT");
+    let values: Vec<_> = seen.iter().flat_map(|c| c.values.clone()).collect();
+    assert!(
+        values.contains(&"\"one\"".to_string()) && values.contains(&"\"two\"".to_string()),
+        "{values:?}"
+    );
+    assert!(
+        operations(&emu).contains(&"ChangeResourceRecordSets".to_string()),
+        "named in the call log"
+    );
+}

@@ -7,6 +7,7 @@ pub mod calls;
 pub mod cognito;
 pub mod iam;
 pub mod resend;
+pub mod route53;
 pub mod s3;
 pub mod trace;
 
@@ -34,6 +35,8 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub agentcore: aws_sdk_bedrockagentcorecontrol::Client,
     pub sts: aws_sdk_sts::Client,
+    /// For the ACME DNS-01 challenge only (a global service: its endpoint ignores the region).
+    pub route53: aws_sdk_route53::Client,
 }
 
 impl Clients {
@@ -91,6 +94,13 @@ impl Clients {
             agentcore: aws_sdk_bedrockagentcorecontrol::Client::from_conf(agentcore.build()),
             sts: aws_sdk_sts::Client::from_conf(
                 aws_sdk_sts::config::Builder::from(&shared)
+                    .interceptor(CallCounter)
+                    .interceptor(NoBlindResend)
+                    .interceptor(CallTrace)
+                    .build(),
+            ),
+            route53: aws_sdk_route53::Client::from_conf(
+                aws_sdk_route53::config::Builder::from(&shared)
                     .interceptor(CallCounter)
                     .interceptor(NoBlindResend)
                     .interceptor(CallTrace)

@@ -56,7 +56,8 @@ pub fn resend(operation: &str) -> Resend {
     let verb_is = |verbs: &[&str]| verbs.iter().any(|v| name.starts_with(v));
     if verb_is(&["Get", "List", "Describe", "Head"]) {
         Resend::Read
-    } else if verb_is(&["Delete", "Put", "Update", "Tag", "Untag", "Synchronize"]) {
+    } else if verb_is(&["Delete", "Put", "Update", "Tag", "Untag", "Synchronize", "Change"]) {
+        // `Change` is Route 53's ChangeResourceRecordSets, sent with UPSERT and DELETE only.
         Resend::Idempotent
     } else {
         CREATES
@@ -106,6 +107,7 @@ mod tests {
         assert_eq!(resend("PutRolePolicy"), Resend::Idempotent);
         assert_eq!(resend("UpdateGateway"), Resend::Idempotent);
         assert_eq!(resend("SynchronizeGatewayTargets"), Resend::Idempotent);
+        assert_eq!(resend("route53:ChangeResourceRecordSets"), Resend::Idempotent);
     }
 
     #[test]

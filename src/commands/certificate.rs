@@ -9,10 +9,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{Cx, invalid};
-use crate::acme::install::{account_file, answer, install, leaf, run_hook};
-use crate::acme::{IssueRequest, issue as acme_issue};
+use crate::acme::provision::Provision;
+use crate::aws::Clients;
 use crate::cli::{CertificateArgs, CommonArgs, RenewArgs};
-use crate::config::acme::Challenge;
 use crate::config::load::load;
 use crate::deploy::store::STATE_DIR;
 use crate::error::Error;
@@ -107,24 +106,19 @@ fn run(
     let Some(config) = loaded.config.clone().filter(|_| !result.has_errors()) else {
         return invalid(cx, &loaded, &result, out);
     };
-    let Some(acme) = config.tls.acme.clone() else {
+    let Some(provision) = Provision::new(&config, &loaded.base_dir, &Path::new(STATE_DIR).join("acme"))
+    else {
         return Err(Error::NoAcme {
             config: common.config.clone(),
         });
     };
-    let base = &loaded.base_dir;
-    let (cert_path, key_path) = (
-        base.join(&config.tls.ssl_cert_path),
-        base.join(&config.tls.ssl_key_path),
-    );
-    let current = leaf(&cert_path);
+    let current = provision.in_place();
     let now = time::OffsetDateTime::now_utc();
-    let renew_before = acme.renew_before(config.tls.warn_days);
     let mut report = CertificateReport {
-        domain: config.tls.domain_name.clone(),
+        domain: provision.domain.clone(),
         action: "issued",
-        cert_path: cert_path.clone(),
-        key_path: key_path.clone(),
+        cert_path: provision.cert_path.clone(),
+        key_path: provision.key_path.clone(),
         serial: None,
         issuer: None,
         not_after: None,
@@ -135,7 +129,7 @@ fn run(
     if let Some(cert) = &current {
         report.not_after = Some(cert.expires());
         report.days_left = Some(cert.days_left(now));
-        if when == When::Due && cert.days_left(now) > renew_before {
+        if when == When::Due && cert.days_left(now) > provision.renew_before_days {
             report.action = "not-due";
             cx.printer.result(out, &report)?;
             return Ok(ExitStatus::Success);
@@ -146,39 +140,38 @@ fn run(
         cx.printer.result(out, &report)?;
         return Ok(ExitStatus::Success);
     }
-    if acme.challenge == Challenge::Dns01 {
-        return Err(
-            crate::acme::AcmeError::Client("dns-01 is not built yet; use challenge: http-01".into()).into(),
-        );
-    }
+    let acme = &provision.acme;
     let progress = cx.printer.progress();
     progress.line(
         "certificate",
-        &format!("asking {} for {}", acme.directory(), config.tls.domain_name),
+        &format!(
+            "asking {} for {} ({})",
+            acme.directory(),
+            provision.domain,
+            acme.challenge.as_str()
+        ),
     );
-    let account_file = account_file(&acme, base, &Path::new(STATE_DIR).join("acme"));
-    let ca_bundle = acme.ca_bundle_path.as_ref().map(|p| base.join(p));
-    let request = IssueRequest {
-        directory_url: acme.directory(),
-        ca_bundle: ca_bundle.as_deref(),
-        email: acme.email.as_deref(),
-        domain: &config.tls.domain_name,
-        answer: answer(&acme, base),
-        account_file: &account_file,
-        key_type: acme.key_type,
-    };
-    let issued = super::runtime()?.block_on(acme_issue(&request))?;
-    report.backup = install(&cert_path, &key_path, &issued)?;
-    report.action = if current.is_some() { "renewed" } else { "issued" };
-    if let Some(cert) = leaf(&cert_path) {
-        report.serial = Some(cert.serial.clone());
-        report.issuer = Some(cert.issuer.clone());
-        report.not_after = Some(cert.expires());
-        report.days_left = Some(cert.days_left(now));
+    let runtime = super::runtime()?;
+    let obtained = runtime.block_on(async {
+        let clients = if provision.needs_route53() {
+            Some(Clients::connect(&config.aws).await)
+        } else {
+            None
+        };
+        provision.obtain(clients.as_ref().map(|c| &c.route53)).await
+    })?;
+    if let Some(leftover) = &obtained.leftover {
+        progress.line("certificate", &format!("warning: {leftover}"));
     }
+    report.backup = obtained.backup;
+    report.action = if current.is_some() { "renewed" } else { "issued" };
+    report.serial = Some(obtained.leaf.serial.clone());
+    report.issuer = Some(obtained.leaf.issuer.clone());
+    report.not_after = Some(obtained.leaf.expires());
+    report.days_left = Some(obtained.leaf.days_left(now));
     if let Some(hook) = &acme.deploy_hook {
         progress.line("certificate", &format!("running the deploy hook: {hook}"));
-        run_hook(hook, &cert_path, &key_path, base).map_err(|status| Error::Hook {
+        provision.run_deploy_hook().map_err(|status| Error::Hook {
             command: hook.clone(),
             status,
         })?;

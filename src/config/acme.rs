@@ -28,6 +28,16 @@ pub enum Challenge {
     Dns01,
 }
 
+impl Challenge {
+    /// As written in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http01 => "http-01",
+            Self::Dns01 => "dns-01",
+        }
+    }
+}
+
 /// The new certificate's key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub enum KeyType {
@@ -140,11 +150,12 @@ impl AcmeConfig {
             );
         }
         if let Some(zone) = &self.route53_hosted_zone_id
-            && !(zone.starts_with('Z') && zone.len() <= 32 && zone.chars().all(|c| c.is_ascii_alphanumeric()))
+            && !((1..=32).contains(&zone.len())
+                && zone.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
         {
             result.push(
                 Finding::error(at("route53_hosted_zone_id"), format!("\"{zone}\" is not a Route 53 hosted zone id"))
-                    .suggest("use the id Route 53 shows (Z followed by letters and digits), or leave it out to find it from the domain"),
+                    .suggest("use the id Route 53 shows (capital letters and digits, such as Z0123456789ABCDEFGHIJ, without /hostedzone/), or leave it out to find it from the domain"),
             );
         }
         if self.renew_before_days.is_some_and(|d| !(1..=89).contains(&d)) {

@@ -52,28 +52,7 @@ pub struct Plan {
     pub tls_domain: String,
     pub tags: BTreeMap<String, String>,
     /// The backends' certificate from an ACME CA (`tls.acme`), when the config asks for it.
-    pub certificate: Option<CertificatePlan>,
-}
-
-/// What the `tls-certificate` step needs: the ACME settings and where the files go.
-#[derive(Debug, Clone)]
-pub struct CertificatePlan {
-    pub acme: crate::config::acme::AcmeConfig,
-    pub domain: String,
-    pub cert_path: std::path::PathBuf,
-    pub key_path: std::path::PathBuf,
-    /// Renew within this many days of expiry.
-    pub renew_before_days: i64,
-    /// The config's folder (webroot, CA bundle, account folder and hook are relative to it).
-    pub base_dir: std::path::PathBuf,
-}
-
-impl CertificatePlan {
-    /// The certificate in place, unless it is missing or due at `now` (then a run gets one).
-    pub fn current(&self, now: time::OffsetDateTime) -> Option<crate::acme::install::Leaf> {
-        crate::acme::install::leaf(&self.cert_path)
-            .filter(|leaf| leaf.days_left(now) > self.renew_before_days)
-    }
+    pub certificate: Option<crate::acme::provision::Provision>,
 }
 
 /// Why a plan cannot be made from a config that passed validation.
@@ -169,14 +148,11 @@ impl Plan {
             gateway_name: config.gateway.gateway_name.clone(),
             tls_domain: config.tls.domain_name.clone(),
             tags: BTreeMap::from([(DEPLOYMENT_TAG.to_string(), deployment_id.to_string())]),
-            certificate: config.tls.acme.as_ref().map(|acme| CertificatePlan {
-                acme: acme.clone(),
-                domain: config.tls.domain_name.clone(),
-                cert_path: base_dir.join(&config.tls.ssl_cert_path),
-                key_path: base_dir.join(&config.tls.ssl_key_path),
-                renew_before_days: acme.renew_before(config.tls.warn_days),
-                base_dir: base_dir.to_path_buf(),
-            }),
+            certificate: crate::acme::provision::Provision::new(
+                config,
+                base_dir,
+                &Path::new(super::store::STATE_DIR).join("acme"),
+            ),
         })
     }
 

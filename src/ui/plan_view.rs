@@ -288,13 +288,14 @@ mod tests {
 
         // From ACME, with the files missing or due: the run obtains it.
         let mut acme = plan.clone();
-        acme.certificate = Some(crate::deploy::plan::CertificatePlan {
+        acme.certificate = Some(crate::acme::provision::Provision {
             acme: crate::config::acme::AcmeConfig::default(),
             domain: acme.tls_domain.clone(),
             cert_path: "cert.pem".into(),
             key_path: "key.pem".into(),
             renew_before_days: 30,
             base_dir: ".".into(),
+            default_account_dir: ".sre-agent-deploy/acme".into(),
         });
         let due = Existing {
             certificate_due: true,

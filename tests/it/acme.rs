@@ -3,6 +3,9 @@
 //! --offline` pass with Pebble's root; `renew` leaves a fresh certificate alone and `--force`
 //! replaces it (new serial, backup, deploy hook once); a taken port and a responder the CA cannot
 //! reach fail with the CA's problem and a next step, and leave the old files as they were.
+//! DNS-01 writes its TXT record through the emulator's Route 53 (mirrored into Pebble's DNS once
+//! the change is INSYNC) and removes it after success and failure alike. A rate limit (a stand-in
+//! server: Pebble has none) shows its Retry-After.
 #![allow(clippy::disallowed_methods)] // fixtures are plain writes
 #![allow(clippy::print_stderr)] // the issuance time is reported
 
@@ -18,6 +21,8 @@ use sre_agent_deploy::verify::Status;
 use sre_agent_deploy::verify::tls_files::check_files;
 
 use crate::support::Fixture;
+use crate::support::acme_refusal::RateLimited;
+use crate::support::look::Look;
 use crate::support::pebble::Pebble;
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -111,7 +116,7 @@ fn a_taken_port_and_an_unreachable_responder_fail_with_a_next_step() {
         .block_on(issue(&request(&pebble, "backend.sre.test", elsewhere, &account)))
         .expect_err("the CA cannot reach the responder");
     match &err {
-        AcmeError::Problem { kind, detail } => {
+        AcmeError::Problem { kind, detail, .. } => {
             assert!(kind.starts_with("urn:ietf:params:acme:error:"), "{kind}");
             assert!(!detail.is_empty());
         }
@@ -143,8 +148,9 @@ fn acme_fixture(pebble: &Pebble, http_port: u16, extra: &str) -> Fixture {
 fn report(output: &std::process::Output) -> serde_json::Value {
     assert!(
         output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
     );
     crate::support::json_output(output)
 }
@@ -273,6 +279,24 @@ fn issue_then_renew_from_the_cli() {
         before
     );
     assert_eq!(hook_runs(&unreachable), 0);
+
+    // The domain stops resolving: the CA's dns problem, exit 3, the files untouched.
+    pebble.refuse_to_resolve("backend.sre.test.").expect("servfail");
+    let failed = f
+        .cmd()
+        .args(["certificate", "renew", "--force", "-c", "config.yaml"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(3), "{stderr}");
+    // Pebble names it a connection problem: it could not resolve the name.
+    assert!(
+        stderr.contains("urn:ietf:params:acme:error:") && stderr.contains("resolve"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("check the domain's DNS"), "{stderr}");
+    assert_eq!(std::fs::read(f.path("issued/cert.pem")).expect("cert"), before);
+    assert_eq!(hook_runs(&f), 2);
 }
 
 #[test]
@@ -401,4 +425,216 @@ fn an_unreachable_directory_is_named_with_a_next_step() {
     assert!(matches!(err, AcmeError::Client(_)), "{err}");
     assert!(err.suggestion().contains("directory URL"), "{}", err.suggestion());
     assert!(!account.exists(), "no account file without an account");
+}
+
+#[test]
+fn a_rate_limit_names_its_retry_after() {
+    let rt = runtime();
+    let server = rt.block_on(RateLimited::start(3600));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let account = dir.path().join("account.json");
+    let request = IssueRequest {
+        directory_url: &server.directory_url,
+        ca_bundle: Some(&server.tls_ca),
+        email: Some("sre@example.com"),
+        domain: "backend.sre.test",
+        answer: Answer::Webroot(dir.path().join("www")),
+        account_file: &account,
+        key_type: KeyType::EcdsaP256,
+    };
+    let err = rt.block_on(issue(&request)).expect_err("rate-limited");
+    match &err {
+        AcmeError::Problem {
+            kind, retry_after, ..
+        } => {
+            assert_eq!(kind, "urn:ietf:params:acme:error:rateLimited");
+            assert_eq!(retry_after.clone(), Some(server.retry_after.to_string()), "{err}");
+        }
+        other => panic!("not the CA's problem: {other}"),
+    }
+    assert!(err.to_string().contains("Retry-After: 3600"), "{err}");
+    let next = err.suggestion();
+    assert!(
+        next.contains("run again after") && next.contains("3600 s from now"),
+        "{next}"
+    );
+    assert!(!account.exists(), "no account file without an account");
+}
+
+#[test]
+fn an_invalid_contact_and_an_unresolvable_domain_are_the_cas_problems() {
+    let pebble = Pebble::start().expect("pebble");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let account = dir.path().join("account.json");
+    let bad_contact = IssueRequest {
+        email: Some("sre-team at corp"),
+        ..request(&pebble, "backend.sre.test", pebble.http_port, &account)
+    };
+    let err = runtime()
+        .block_on(issue(&bad_contact))
+        .expect_err("refused contact");
+    match &err {
+        AcmeError::Problem { kind, .. } => assert!(kind.ends_with(":invalidContact"), "{err}"),
+        other => panic!("not the CA's problem: {other}"),
+    }
+    assert!(
+        err.suggestion().contains("tls.acme.email"),
+        "{}",
+        err.suggestion()
+    );
+    assert!(!account.exists());
+
+    pebble.refuse_to_resolve("nowhere.sre.test.").expect("servfail");
+    let err = runtime()
+        .block_on(issue(&request(
+            &pebble,
+            "nowhere.sre.test",
+            pebble.http_port,
+            &account,
+        )))
+        .expect_err("the domain does not resolve");
+    match &err {
+        AcmeError::Problem { kind, detail, .. } => {
+            assert!(kind.ends_with(":dns") || kind.ends_with(":connection"), "{err}");
+            assert!(
+                detail.contains("nowhere.sre.test") && detail.contains("resolve"),
+                "{detail}"
+            );
+        }
+        other => panic!("not the CA's problem: {other}"),
+    }
+    assert!(err.suggestion().contains("DNS"), "{}", err.suggestion());
+}
+
+/// Pebble's DNS (challtestsrv) sees what the emulator's Route 53 has once a change is INSYNC.
+fn route53_for(pebble: &Pebble) -> (crate::support::emulator::Emulator, Look, String) {
+    let emu = crate::support::emulator::Emulator::start().expect("emulator");
+    emu.set_dns_sink(Some(pebble.dns_sink()));
+    let look = Look::new(&emu);
+    // Two zones hold the domain: the longer one is the domain's.
+    look.hosted_zone("test");
+    let zone = look.hosted_zone("sre.test");
+    (emu, look, zone)
+}
+
+#[test]
+fn dns_01_through_route53_issues_and_always_removes_its_record() {
+    let pebble = Pebble::start().expect("pebble");
+    let (emu, look, zone) = route53_for(&pebble);
+    let f = acme_fixture(&pebble, free_port(), "    challenge: dns-01\n");
+    let begun = Instant::now();
+    let output = crate::support::deployment::tool(&f, &emu)
+        .args(["certificate", "issue", "-c", "config.yaml", "--output", "json"])
+        .output()
+        .expect("run");
+    eprintln!("`certificate issue` over DNS-01 in {:?}", begun.elapsed());
+    let issued = report(&output);
+    assert_eq!(issued["action"], "issued", "{issued}");
+    assert_eq!(hook_runs(&f), 1);
+    f.cmd()
+        .args(["verify", "--offline", "-c", "config.yaml"])
+        .assert()
+        .code(0);
+    assert!(look.challenge_records(&zone).is_empty(), "the record is removed");
+    // It waited for the change: PENDING first (the emulator's propagation), then INSYNC.
+    assert!(emu.call_count("GetChange") >= 2, "{:?}", emu.calls());
+    assert_eq!(
+        emu.call_count("ChangeResourceRecordSets"),
+        2,
+        "one UPSERT, one DELETE"
+    );
+
+    // Route 53 takes the record but it never reaches the CA's resolver: the CA refuses, exit
+    // 3, the record is still removed, the files and the hook untouched. (A second fixture: a new
+    // account, so Pebble cannot reuse the first one's valid authorization.)
+    emu.set_dns_sink(None);
+    let unseen = acme_fixture(&pebble, free_port(), "    challenge: dns-01\n");
+    std::fs::create_dir_all(unseen.path("issued")).expect("folder");
+    for name in ["issued/cert.pem", "issued/key.pem"] {
+        std::fs::copy(f.path(name), unseen.path(name)).expect("copy");
+    }
+    let before = std::fs::read(unseen.path("issued/cert.pem")).expect("cert");
+    let failed = crate::support::deployment::tool(&unseen, &emu)
+        .args(["certificate", "renew", "--force", "-c", "config.yaml"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("urn:ietf:params:acme:error:"), "{stderr}");
+    assert!(
+        look.challenge_records(&zone).is_empty(),
+        "removed after the failure too"
+    );
+    assert_eq!(emu.call_count("ChangeResourceRecordSets"), 4);
+    assert_eq!(
+        std::fs::read(unseen.path("issued/cert.pem")).expect("cert"),
+        before
+    );
+    assert_eq!(hook_runs(&unseen), 0);
+
+    // No zone holds the domain: named, with the setting that fixes it.
+    let elsewhere = acme_fixture(&pebble, free_port(), "    challenge: dns-01\n");
+    std::fs::write(
+        elsewhere.path("config.yaml"),
+        std::fs::read_to_string(elsewhere.path("config.yaml"))
+            .expect("config")
+            .replace("backend.sre.test", "backend.other.corp"),
+    )
+    .expect("config");
+    let failed = crate::support::deployment::tool(&elsewhere, &emu)
+        .args(["certificate", "issue", "-c", "config.yaml"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    let stdout = String::from_utf8_lossy(&failed.stdout);
+    assert_eq!(failed.status.code(), Some(3), "{stderr}{stdout}");
+    assert!(stderr.contains("route53_hosted_zone_id"), "{stderr}");
+}
+
+#[test]
+fn a_deploy_gets_the_certificate_over_dns_01() {
+    let pebble = Pebble::start().expect("pebble");
+    let (emu, look, zone) = route53_for(&pebble);
+    let config = crate::support::deployment::config("certdns")
+        .replace("ssl_cert_path: fullchain.pem", "ssl_cert_path: issued/cert.pem")
+        .replace("ssl_key_path: privkey.pem", "ssl_key_path: issued/key.pem")
+        .replace("ca_bundle_path: ca.pem", "ca_bundle_path: pebble-root.pem")
+        .replace("backend.sre-agent.internal", "backend.sre.test")
+        .replace(
+            "deployment:",
+            &format!(
+                "  acme:\n    directory_url: {}\n    challenge: dns-01\n    route53_hosted_zone_id: {}\n    ca_bundle_path: {}\ndeployment:",
+                pebble.directory_url,
+                zone.trim_start_matches("/hostedzone/"),
+                pebble.tls_ca.display()
+            ),
+        );
+    let f = Fixture::with_config(&config);
+    std::fs::copy(&pebble.issuing_root, f.path("pebble-root.pem")).expect("root");
+    let output = crate::support::deployment::deploy_json(&f, &emu);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let run = report(&output);
+    let cert_step = run["steps"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["id"] == "tls-certificate"))
+        .expect("the step");
+    assert_eq!(
+        cert_step["after"],
+        serde_json::json!([]),
+        "it waits for no AWS step"
+    );
+    assert!(
+        cert_step["calls"].as_u64() >= Some(3),
+        "its Route 53 calls: {cert_step}"
+    );
+    assert!(
+        stderr.contains("installed the certificate for backend.sre.test"),
+        "{stderr}"
+    );
+    assert!(look.challenge_records(&zone).is_empty(), "the record is removed");
+    assert_eq!(emu.call_count("ListHostedZones"), 0, "the zone was given");
+    f.cmd()
+        .args(["verify", "--offline", "-c", "config.yaml"])
+        .assert()
+        .code(0);
 }

@@ -45,6 +45,43 @@ impl Look {
         )
     }
 
+    pub fn route53(&self) -> aws_sdk_route53::Client {
+        aws_sdk_route53::Client::new(&self.conf)
+    }
+
+    /// A public hosted zone for `name`; its id.
+    pub fn hosted_zone(&self, name: &str) -> String {
+        let made = self
+            .rt
+            .block_on(
+                self.route53()
+                    .create_hosted_zone()
+                    .name(name)
+                    .caller_reference(format!("test-{name}"))
+                    .send(),
+            )
+            .expect("create hosted zone");
+        made.hosted_zone().map(|z| z.id().to_string()).expect("zone id")
+    }
+
+    /// The `_acme-challenge` TXT records of a zone, by name.
+    pub fn challenge_records(&self, zone: &str) -> Vec<String> {
+        let out = self
+            .rt
+            .block_on(
+                self.route53()
+                    .list_resource_record_sets()
+                    .hosted_zone_id(zone)
+                    .send(),
+            )
+            .expect("list record sets");
+        out.resource_record_sets()
+            .iter()
+            .filter(|r| r.name().starts_with("_acme-challenge."))
+            .map(|r| r.name().to_string())
+            .collect()
+    }
+
     pub fn agentcore(&self) -> aws_sdk_bedrockagentcorecontrol::Client {
         aws_sdk_bedrockagentcorecontrol::Client::new(&self.conf)
     }

@@ -24,6 +24,8 @@ pub struct Pebble {
     pub issuing_root: PathBuf,
     /// The port Pebble connects to for HTTP-01 (where the tool's responder must listen).
     pub http_port: u16,
+    /// pebble-challtestsrv's management port (its DNS answers are set there).
+    pub dns_management: u16,
 }
 
 impl Pebble {
@@ -75,9 +77,12 @@ impl Pebble {
             .arg("-config")
             .arg(&config_path)
             .args(["-dnsserver", &format!("127.0.0.1:{dns}")])
-            // Validate at once, and never reject a nonce at random (Pebble's default 5%).
+            // Validate at once, never reject a nonce at random (Pebble's default 5%), and
+            // validate every order afresh (by default Pebble reuses half of the valid
+            // authorizations, so a failure case could pass by chance).
             .env("PEBBLE_VA_NOSLEEP", "1")
             .env("PEBBLE_WFE_NONCEREJECT", "0")
+            .env("PEBBLE_AUTHZREUSE", "0")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -89,6 +94,7 @@ impl Pebble {
             tls_ca: tls.ca.clone(),
             issuing_root: dir.path().join("issuing-root.pem"),
             http_port,
+            dns_management: challenges,
             _dir: dir,
         };
         for port in [listen, management, challenges] {
@@ -97,6 +103,67 @@ impl Pebble {
         let root = fetch_root(&tls.ca, management)?;
         std::fs::write(&started.issuing_root, root).map_err(|e| e.to_string())?;
         Ok(started)
+    }
+}
+
+impl Pebble {
+    /// A sink for the emulator's Route 53 changes: TXT records reach challtestsrv (Pebble's
+    /// DNS) when Route 53 would have them on its name servers, and leave it when deleted.
+    #[allow(clippy::print_stderr)] // a failed mirror is reported; the test then fails on what Pebble saw
+    pub fn dns_sink(&self) -> emulator::DnsSink {
+        let port = self.dns_management;
+        std::sync::Arc::new(move |change: &emulator::DnsChange| {
+            if change.record_type != "TXT" {
+                return;
+            }
+            let result = if change.action == "DELETE" {
+                post(port, "/clear-txt", &serde_json::json!({ "host": change.name }))
+            } else {
+                change.values.iter().try_for_each(|value| {
+                    let value = value.trim_matches('"');
+                    post(
+                        port,
+                        "/set-txt",
+                        &serde_json::json!({ "host": change.name, "value": value }),
+                    )
+                })
+            };
+            if let Err(e) = result {
+                eprintln!("pebble-challtestsrv: {e}");
+            }
+        })
+    }
+
+    /// challtestsrv answers SERVFAIL for `host` from now on: a domain that does not resolve.
+    pub fn refuse_to_resolve(&self, host: &str) -> Result<(), String> {
+        post(
+            self.dns_management,
+            "/set-servfail",
+            &serde_json::json!({ "host": host }),
+        )
+    }
+}
+
+/// A JSON POST to challtestsrv's management API (plain HTTP on loopback).
+fn post(port: u16, path: &str, body: &serde_json::Value) -> Result<(), String> {
+    use std::io::{Read as _, Write as _};
+    let body = body.to_string();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .map_err(|e| e.to_string())?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).map_err(|e| e.to_string())?;
+    if answer.starts_with("HTTP/1.1 200") {
+        Ok(())
+    } else {
+        Err(format!(
+            "{path}: {}",
+            answer.lines().next().unwrap_or("no answer")
+        ))
     }
 }
 
