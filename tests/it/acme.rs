@@ -346,21 +346,7 @@ fn free_port() -> u16 {
 fn a_deploy_gets_the_certificate_beside_the_aws_steps() {
     let emu = crate::support::emulator::Emulator::start().expect("emulator");
     let pebble = Pebble::start().expect("pebble");
-    let config = crate::support::deployment::config("cert")
-        .replace("ssl_cert_path: fullchain.pem", "ssl_cert_path: issued/cert.pem")
-        .replace("ssl_key_path: privkey.pem", "ssl_key_path: issued/key.pem")
-        .replace("ca_bundle_path: ca.pem", "ca_bundle_path: pebble-root.pem")
-        .replace(
-            "deployment:",
-            &format!(
-                "  acme:\n    directory_url: {}\n    http_port: {}\n    ca_bundle_path: {}\ndeployment:",
-                pebble.directory_url,
-                pebble.http_port,
-                pebble.tls_ca.display()
-            ),
-        );
-    let f = Fixture::with_config(&config);
-    std::fs::copy(&pebble.issuing_root, f.path("pebble-root.pem")).expect("root");
+    let f = deploy_fixture(&pebble, "cert", None);
     let deploy = || crate::support::deployment::deploy_json(&f, &emu);
     let first = deploy();
     let stderr = String::from_utf8_lossy(&first.stderr).into_owned();
@@ -383,7 +369,7 @@ fn a_deploy_gets_the_certificate_beside_the_aws_steps() {
     );
     assert_eq!(cert_step["calls"], 0, "and makes no AWS call");
     assert!(
-        stderr.contains("installed the certificate for backend.sre-agent.internal"),
+        stderr.contains("installed the certificate for backend.sre.test"),
         "{stderr}"
     );
     let state: serde_json::Value = serde_json::from_str(
@@ -507,7 +493,7 @@ fn an_invalid_contact_and_an_unresolvable_domain_are_the_cas_problems() {
 }
 
 /// Pebble's DNS (challtestsrv) sees what the emulator's Route 53 has once a change is INSYNC.
-fn route53_for(pebble: &Pebble) -> (crate::support::emulator::Emulator, Look, String) {
+pub fn route53_for(pebble: &Pebble) -> (crate::support::emulator::Emulator, Look, String) {
     let emu = crate::support::emulator::Emulator::start().expect("emulator");
     emu.set_dns_sink(Some(pebble.dns_sink()));
     let look = Look::new(&emu);
@@ -591,11 +577,17 @@ fn dns_01_through_route53_issues_and_always_removes_its_record() {
     assert!(stderr.contains("route53_hosted_zone_id"), "{stderr}");
 }
 
-#[test]
-fn a_deploy_gets_the_certificate_over_dns_01() {
-    let pebble = Pebble::start().expect("pebble");
-    let (emu, look, zone) = route53_for(&pebble);
-    let config = crate::support::deployment::config("certdns")
+/// A deployment (`sre-e2e-<id>`) whose backends' certificate comes from `pebble`: over DNS-01 in
+/// the given hosted zone, else over HTTP-01 on Pebble's port.
+pub fn deploy_fixture(pebble: &Pebble, id: &str, zone: Option<&str>) -> Fixture {
+    let challenge = match zone {
+        Some(zone) => format!(
+            "    challenge: dns-01\n    route53_hosted_zone_id: {}\n",
+            zone.trim_start_matches("/hostedzone/")
+        ),
+        None => format!("    http_port: {}\n", pebble.http_port),
+    };
+    let config = crate::support::deployment::config(id)
         .replace("ssl_cert_path: fullchain.pem", "ssl_cert_path: issued/cert.pem")
         .replace("ssl_key_path: privkey.pem", "ssl_key_path: issued/key.pem")
         .replace("ca_bundle_path: ca.pem", "ca_bundle_path: pebble-root.pem")
@@ -603,14 +595,21 @@ fn a_deploy_gets_the_certificate_over_dns_01() {
         .replace(
             "deployment:",
             &format!(
-                "  acme:\n    directory_url: {}\n    challenge: dns-01\n    route53_hosted_zone_id: {}\n    ca_bundle_path: {}\ndeployment:",
+                "  acme:\n    directory_url: {}\n{challenge}    ca_bundle_path: {}\ndeployment:",
                 pebble.directory_url,
-                zone.trim_start_matches("/hostedzone/"),
                 pebble.tls_ca.display()
             ),
         );
     let f = Fixture::with_config(&config);
     std::fs::copy(&pebble.issuing_root, f.path("pebble-root.pem")).expect("root");
+    f
+}
+
+#[test]
+fn a_deploy_gets_the_certificate_over_dns_01() {
+    let pebble = Pebble::start().expect("pebble");
+    let (emu, look, zone) = route53_for(&pebble);
+    let f = deploy_fixture(&pebble, "certdns", Some(&zone));
     let output = crate::support::deployment::deploy_json(&f, &emu);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let run = report(&output);

@@ -153,3 +153,69 @@ fn no_secret_value_is_written_or_printed() {
         leaks.join("\n")
     );
 }
+
+/// The keys of `tls.acme`: the certificate's private key (the one in place and the one backed
+/// up) and the ACME account's key. A deploy that obtains the certificate over DNS-01, `certificate
+/// renew --force` (verbose: the AWS call trace too), `verify --offline` and a cleanup: each key
+/// lives only in its own file (mode 0600), never in the state, a report or anything printed.
+#[test]
+fn no_acme_key_is_written_or_printed() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let pebble = crate::support::pebble::Pebble::start().expect("pebble");
+    let (emu, _look, zone) = crate::acme::route53_for(&pebble);
+    let f = crate::acme::deploy_fixture(&pebble, "scanacme", Some(&zone));
+    let run = |args: &[&str]| {
+        let output = crate::support::deployment::tool(&f, &emu)
+            .args(args)
+            .output()
+            .expect("run");
+        let mut printed = output.stdout.clone();
+        printed.extend_from_slice(&output.stderr);
+        (args.join(" "), output.status.code(), printed)
+    };
+    let mut printed = vec![
+        run(&["--non-interactive", "--no-verify", "-c", "config.yaml", "--output", "json"]),
+        run(&["certificate", "renew", "--force", "-v", "-c", "config.yaml"]),
+        run(&["verify", "--offline", "-c", "config.yaml", "--output", "json"]),
+    ];
+    printed.push(run(&["--cleanup", "--deployment-id", "sre-e2e-scanacme", "--yes"]));
+    for (command, code, output) in &printed {
+        assert_eq!(*code, Some(0), "{command}: {}", String::from_utf8_lossy(output));
+    }
+    let body = |pem: &str| -> String { pem.lines().filter(|l| !l.starts_with("-----")).collect() };
+    let written = files(f.dir.path());
+    let mut keys: Vec<(String, std::path::PathBuf, String)> = Vec::new();
+    for (path, bytes) in &written {
+        let text = String::from_utf8_lossy(bytes);
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if text.contains("PRIVATE KEY") && name.starts_with("key.pem") {
+            keys.push((format!("the certificate key {name}"), path.clone(), body(&text)));
+        } else if path.parent().is_some_and(|p| p.ends_with("acme")) && name.ends_with(".json") {
+            let account: serde_json::Value = serde_json::from_slice(bytes).expect("account JSON");
+            let key = account["key_pkcs8"].as_str().expect("the account key").to_string();
+            keys.push(("the ACME account key".into(), path.clone(), key));
+        }
+    }
+    assert!(keys.len() >= 3, "the key in place, its backup and the account key: {keys:?}");
+    let mut leaks = Vec::new();
+    for (what, home, value) in &keys {
+        let mode = std::fs::metadata(home).expect("key file").permissions().mode();
+        if mode & 0o077 != 0 {
+            leaks.push(format!("{what} is readable by others ({:o})", mode & 0o777));
+        }
+        // A piece from the middle: the start of every P-256 PKCS#8 key is the same header.
+        let mid = value.len() / 2;
+        let piece = &value[mid.saturating_sub(24)..(mid + 24).min(value.len())];
+        for (path, bytes) in &written {
+            if path != home && contains(bytes, piece) {
+                leaks.push(format!("{what} in {}", path.display()));
+            }
+        }
+        for (command, _, output) in &printed {
+            if contains(output, piece) || contains(output, "PRIVATE KEY") {
+                leaks.push(format!("{what} in the output of `{command}`"));
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "ACME keys leaked:\n{}", leaks.join("\n"));
+}

@@ -12,6 +12,7 @@ pub mod discover;
 mod fields;
 mod secrets;
 pub mod sections;
+mod tls;
 
 use std::path::{Path, PathBuf};
 

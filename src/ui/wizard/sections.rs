@@ -6,7 +6,7 @@
 //! credential chain and discovered resources, then the tool's own defaults. A value that is still
 //! a template placeholder is no default.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::ask::{Ask, Stopped};
 use super::discover::Discovered;
@@ -44,7 +44,7 @@ pub fn ask(
         Section::Aws => aws(ask, config, cx),
         Section::Cognito => cognito(ask, config, cx),
         Section::Gateway => gateway(ask, config, cx),
-        Section::Tls => tls(ask, config, cx),
+        Section::Tls => super::tls::tls(ask, config, cx),
     }
 }
 
@@ -280,71 +280,6 @@ fn targets(ask: &mut dyn Ask, config: &mut Config, cx: &Context<'_>) -> Result<(
             c.gateway.targets[i].backend_url = v.into();
         })?;
     }
-    Ok(())
-}
-
-fn tls(ask: &mut dyn Ask, config: &mut Config, cx: &Context<'_>) -> Result<(), Stopped> {
-    let domain = usable(&config.tls.domain_name).or_else(|| {
-        config
-            .gateway
-            .targets
-            .first()
-            .and_then(|t| url::Url::parse(&t.backend_url).ok())
-            .and_then(|u| u.host_str().map(str::to_string))
-    });
-    text(
-        ask,
-        config,
-        cx,
-        "tls.domain_name",
-        "Domain name the certificate names",
-        None,
-        domain,
-        |c, v| {
-            c.tls.domain_name = v.into();
-        },
-    )?;
-    let path = |p: &Path| (!p.as_os_str().is_empty()).then(|| p.display().to_string());
-    let cert = path(&config.tls.ssl_cert_path);
-    text(
-        ask,
-        config,
-        cx,
-        "tls.ssl_cert_path",
-        "Certificate chain (PEM, leaf first)",
-        Some("relative paths are relative to the config file's folder".into()),
-        cert,
-        |c, v| c.tls.ssl_cert_path = PathBuf::from(v),
-    )?;
-    let key = path(&config.tls.ssl_key_path);
-    text(
-        ask,
-        config,
-        cx,
-        "tls.ssl_key_path",
-        "Private key (PEM)",
-        None,
-        key,
-        |c, v| {
-            c.tls.ssl_key_path = PathBuf::from(v);
-        },
-    )?;
-    let bundle = config
-        .tls
-        .ca_bundle_path
-        .as_deref()
-        .and_then(path)
-        .unwrap_or_default();
-    text(
-        ask,
-        config,
-        cx,
-        "tls.ca_bundle_path",
-        "CA bundle to trust instead of the system roots",
-        Some("leave empty to use the system roots".into()),
-        Some(bundle),
-        |c, v| c.tls.ca_bundle_path = (!v.is_empty()).then(|| PathBuf::from(v)),
-    )?;
     Ok(())
 }
 

@@ -143,6 +143,7 @@ fn a_fresh_config_is_filled_from_discovery_and_answers() {
         "",
         "",
         "", // domain: the backends' host
+        "", // no certificate files configured: get one from ACME? no (the default)
         "cert.pem",
         "key.pem",
         "", // no CA bundle
@@ -170,6 +171,67 @@ fn a_fresh_config_is_filled_from_discovery_and_answers() {
     assert_eq!(config.tls.domain_name, "backend.sre.internal");
     assert_eq!(config.tls.ca_bundle_path, None);
     assert!(script.rejected.is_empty(), "{:?}", script.rejected);
+}
+
+/// No certificate at the configured path: the wizard offers ACME, asks the challenge, and the
+/// paths may then name files that are not there yet. Files that are there: no offer.
+#[test]
+fn missing_certificate_files_are_offered_from_acme() {
+    use crate::config::acme::Challenge;
+    let dir = tempfile::tempdir().unwrap();
+    let vars = env(&[]);
+    let found = Discovered::default();
+    let cx = cx(dir.path(), &vars, &found, None);
+    let mut config = Config::default();
+    config.tls.domain_name = "backend.sre.internal".into();
+    config.tls.ssl_cert_path = "certs/fullchain.pem".into();
+    let mut script = Script::new(&[
+        "",  // domain: as configured
+        "y", // get it from ACME
+        "dns-01",
+        "sre-team@corp.test",
+        "staging",
+        "",  // certificate path: as configured, not there yet (a warning only)
+        "",  // key path: privkey.pem, likewise
+        "",  // no CA bundle
+    ]);
+    super::ask(&mut script, Section::Tls, &mut config, &cx).unwrap();
+    assert!(script.answers.is_empty(), "unused answers: {:?}", script.answers);
+    assert!(script.rejected.is_empty(), "{:?}", script.rejected);
+    assert!(
+        script.said.iter().any(|s| s.contains("no certificate at certs/fullchain.pem")),
+        "{:?}",
+        script.said
+    );
+    let acme = config.tls.acme.clone().expect("tls.acme");
+    assert_eq!(acme.challenge, Challenge::Dns01);
+    assert_eq!(acme.email.as_deref(), Some("sre-team@corp.test"));
+    assert_eq!(acme.directory_url, "staging");
+    assert_eq!(config.tls.ssl_key_path, std::path::PathBuf::from("privkey.pem"));
+
+    // Webroot: asked for the folder.
+    let mut config = Config::default();
+    config.tls.domain_name = "backend.sre.internal".into();
+    std::fs::create_dir(dir.path().join("www")).unwrap();
+    let mut script = Script::new(&["", "y", "webroot", "www", "", "", "", "", ""]);
+    super::ask(&mut script, Section::Tls, &mut config, &cx).unwrap();
+    let acme = config.tls.acme.clone().expect("tls.acme");
+    assert_eq!(acme.challenge, Challenge::Http01);
+    assert!(script.rejected.is_empty(), "{:?}", script.rejected);
+    assert_eq!(acme.webroot, Some("www".into()));
+    assert_eq!(acme.email, None);
+    assert!(script.asked.contains(&"tls.acme.webroot".to_string()), "{:?}", script.asked);
+
+    // The files are there: no offer, no tls.acme.
+    write_cert(dir.path());
+    let mut config = Config::default();
+    config.tls.domain_name = "backend.sre.internal".into();
+    config.tls.ssl_cert_path = "cert.pem".into();
+    config.tls.ssl_key_path = "key.pem".into();
+    let mut script = Script::new(&["", "", "", ""]);
+    super::ask(&mut script, Section::Tls, &mut config, &cx).unwrap();
+    assert!(script.answers.is_empty(), "unused answers: {:?}", script.answers);
+    assert_eq!(config.tls.acme, None);
 }
 
 #[test]
