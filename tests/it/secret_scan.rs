@@ -174,11 +174,23 @@ fn no_acme_key_is_written_or_printed() {
         (args.join(" "), output.status.code(), printed)
     };
     let mut printed = vec![
-        run(&["--non-interactive", "--no-verify", "-c", "config.yaml", "--output", "json"]),
+        run(&[
+            "--non-interactive",
+            "--no-verify",
+            "-c",
+            "config.yaml",
+            "--output",
+            "json",
+        ]),
         run(&["certificate", "renew", "--force", "-v", "-c", "config.yaml"]),
         run(&["verify", "--offline", "-c", "config.yaml", "--output", "json"]),
     ];
-    printed.push(run(&["--cleanup", "--deployment-id", "sre-e2e-scanacme", "--yes"]));
+    printed.push(run(&[
+        "--cleanup",
+        "--deployment-id",
+        "sre-e2e-scanacme",
+        "--yes",
+    ]));
     for (command, code, output) in &printed {
         assert_eq!(*code, Some(0), "{command}: {}", String::from_utf8_lossy(output));
     }
@@ -187,16 +199,25 @@ fn no_acme_key_is_written_or_printed() {
     let mut keys: Vec<(String, std::path::PathBuf, String)> = Vec::new();
     for (path, bytes) in &written {
         let text = String::from_utf8_lossy(bytes);
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if text.contains("PRIVATE KEY") && name.starts_with("key.pem") {
             keys.push((format!("the certificate key {name}"), path.clone(), body(&text)));
         } else if path.parent().is_some_and(|p| p.ends_with("acme")) && name.ends_with(".json") {
             let account: serde_json::Value = serde_json::from_slice(bytes).expect("account JSON");
-            let key = account["key_pkcs8"].as_str().expect("the account key").to_string();
+            let key = account["key_pkcs8"]
+                .as_str()
+                .expect("the account key")
+                .to_string();
             keys.push(("the ACME account key".into(), path.clone(), key));
         }
     }
-    assert!(keys.len() >= 3, "the key in place, its backup and the account key: {keys:?}");
+    assert!(
+        keys.len() >= 3,
+        "the key in place, its backup and the account key: {keys:?}"
+    );
     let mut leaks = Vec::new();
     for (what, home, value) in &keys {
         let mode = std::fs::metadata(home).expect("key file").permissions().mode();

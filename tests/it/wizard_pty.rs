@@ -118,6 +118,11 @@ fn the_wizard_answers_prompts_deploys_and_shows_the_report() {
     }
     term.wait_for("Domain name the certificate names", PROMPT);
     term.press(&["Enter"]);
+    // No certificate files are configured yet: the wizard offers ACME; the default is to bring
+    // the files (they are there).
+    let offer = term.wait_for("Get the certificate from an ACME CA", PROMPT);
+    assert!(offer.contains("No certificate files are configured"), "{offer}");
+    term.press(&["Enter"]);
     term.wait_for("Certificate chain", PROMPT);
     // A wrong path is refused where it was typed, with the validator's message and fix.
     term.type_line("missing.pem");

@@ -191,15 +191,18 @@ fn missing_certificate_files_are_offered_from_acme() {
         "dns-01",
         "sre-team@corp.test",
         "staging",
-        "",  // certificate path: as configured, not there yet (a warning only)
-        "",  // key path: privkey.pem, likewise
-        "",  // no CA bundle
+        "", // certificate path: as configured, not there yet (a warning only)
+        "", // key path: privkey.pem, likewise
+        "", // no CA bundle
     ]);
     super::ask(&mut script, Section::Tls, &mut config, &cx).unwrap();
     assert!(script.answers.is_empty(), "unused answers: {:?}", script.answers);
     assert!(script.rejected.is_empty(), "{:?}", script.rejected);
     assert!(
-        script.said.iter().any(|s| s.contains("no certificate at certs/fullchain.pem")),
+        script
+            .said
+            .iter()
+            .any(|s| s.contains("no certificate at certs/fullchain.pem")),
         "{:?}",
         script.said
     );
@@ -220,7 +223,11 @@ fn missing_certificate_files_are_offered_from_acme() {
     assert!(script.rejected.is_empty(), "{:?}", script.rejected);
     assert_eq!(acme.webroot, Some("www".into()));
     assert_eq!(acme.email, None);
-    assert!(script.asked.contains(&"tls.acme.webroot".to_string()), "{:?}", script.asked);
+    assert!(
+        script.asked.contains(&"tls.acme.webroot".to_string()),
+        "{:?}",
+        script.asked
+    );
 
     // The files are there: no offer, no tls.acme.
     write_cert(dir.path());

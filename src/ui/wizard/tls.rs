@@ -113,12 +113,19 @@ fn acme(ask: &mut dyn Ask, config: &mut Config, cx: &Context<'_>) -> Result<(), 
         "dns-01: a TXT record in the domain's Route 53 hosted zone".to_string(),
     ];
     let how = ask.select(
-        &format!("How does the CA check that you control {}?", config.tls.domain_name),
+        &format!(
+            "How does the CA check that you control {}?",
+            config.tls.domain_name
+        ),
         &options,
         0,
         Some("the CA must reach this host on port 80 for http-01; dns-01 needs Route 53 rights instead"),
     )?;
-    acme.challenge = if how == 2 { Challenge::Dns01 } else { Challenge::Http01 };
+    acme.challenge = if how == 2 {
+        Challenge::Dns01
+    } else {
+        Challenge::Http01
+    };
     config.tls.acme = Some(acme);
     if how == 1 {
         text(
@@ -165,4 +172,3 @@ fn acme(ask: &mut dyn Ask, config: &mut Config, cx: &Context<'_>) -> Result<(), 
         },
     )
 }
-
