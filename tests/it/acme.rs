@@ -127,7 +127,20 @@ fn a_taken_port_and_an_unreachable_responder_fail_with_a_next_step() {
 
 /// A fixture whose config gets its certificate from `pebble` (the files are not there yet).
 fn acme_fixture(pebble: &Pebble, http_port: u16, extra: &str) -> Fixture {
-    let config = crate::support::VALID_CONFIG
+    with_acme(
+        crate::support::VALID_CONFIG,
+        pebble,
+        &format!(
+            "    email: sre-team@corp.test\n    http_port: {http_port}\n    deploy_hook: echo \"$SRE_AGENT_DEPLOY_CERT\" >> hook.log\n{extra}"
+        ),
+    )
+}
+
+/// `config` with its certificate files to come from `pebble` (`issued/cert.pem` and
+/// `issued/key.pem` for `backend.sre.test`, verified with Pebble's root) and these `tls.acme`
+/// lines besides the directory and its CA.
+fn with_acme(config: &str, pebble: &Pebble, acme_lines: &str) -> Fixture {
+    let config = config
         .replace("ssl_cert_path: fullchain.pem", "ssl_cert_path: issued/cert.pem")
         .replace("ssl_key_path: privkey.pem", "ssl_key_path: issued/key.pem")
         .replace("ca_bundle_path: ca.pem", "ca_bundle_path: pebble-root.pem")
@@ -135,7 +148,7 @@ fn acme_fixture(pebble: &Pebble, http_port: u16, extra: &str) -> Fixture {
         .replace(
             "deployment:",
             &format!(
-                "  acme:\n    directory_url: {}\n    email: sre-team@corp.test\n    http_port: {http_port}\n    ca_bundle_path: {}\n    deploy_hook: echo \"$SRE_AGENT_DEPLOY_CERT\" >> hook.log\n{extra}deployment:",
+                "  acme:\n    directory_url: {}\n    ca_bundle_path: {}\n{acme_lines}deployment:",
                 pebble.directory_url,
                 pebble.tls_ca.display()
             ),
@@ -587,22 +600,7 @@ pub fn deploy_fixture(pebble: &Pebble, id: &str, zone: Option<&str>) -> Fixture 
         ),
         None => format!("    http_port: {}\n", pebble.http_port),
     };
-    let config = crate::support::deployment::config(id)
-        .replace("ssl_cert_path: fullchain.pem", "ssl_cert_path: issued/cert.pem")
-        .replace("ssl_key_path: privkey.pem", "ssl_key_path: issued/key.pem")
-        .replace("ca_bundle_path: ca.pem", "ca_bundle_path: pebble-root.pem")
-        .replace("backend.sre-agent.internal", "backend.sre.test")
-        .replace(
-            "deployment:",
-            &format!(
-                "  acme:\n    directory_url: {}\n{challenge}    ca_bundle_path: {}\ndeployment:",
-                pebble.directory_url,
-                pebble.tls_ca.display()
-            ),
-        );
-    let f = Fixture::with_config(&config);
-    std::fs::copy(&pebble.issuing_root, f.path("pebble-root.pem")).expect("root");
-    f
+    with_acme(&crate::support::deployment::config(id), pebble, &challenge)
 }
 
 #[test]

@@ -174,14 +174,7 @@ fn no_acme_key_is_written_or_printed() {
         (args.join(" "), output.status.code(), printed)
     };
     let mut printed = vec![
-        run(&[
-            "--non-interactive",
-            "--no-verify",
-            "-c",
-            "config.yaml",
-            "--output",
-            "json",
-        ]),
+        run(&["--non-interactive", "--no-verify", "-c", "config.yaml"]),
         run(&["certificate", "renew", "--force", "-v", "-c", "config.yaml"]),
         run(&["verify", "--offline", "-c", "config.yaml", "--output", "json"]),
     ];
@@ -205,7 +198,9 @@ fn no_acme_key_is_written_or_printed() {
             .unwrap_or_default();
         if text.contains("PRIVATE KEY") && name.starts_with("key.pem") {
             keys.push((format!("the certificate key {name}"), path.clone(), body(&text)));
-        } else if path.parent().is_some_and(|p| p.ends_with("acme")) && name.ends_with(".json") {
+        } else if path.parent().is_some_and(|p| p.ends_with("acme"))
+            && path.extension().is_some_and(|e| e == "json")
+        {
             let account: serde_json::Value = serde_json::from_slice(bytes).expect("account JSON");
             let key = account["key_pkcs8"]
                 .as_str()
