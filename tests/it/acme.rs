@@ -272,44 +272,42 @@ fn issue_then_renew_from_the_cli() {
         .code(0);
 
     // The CA cannot reach the responder: exit 3, the CA's problem, the files untouched.
-    let before = std::fs::read(f.path("issued/cert.pem")).expect("cert");
     let unreachable = acme_fixture(&pebble, free_port(), "");
-    for name in ["issued/cert.pem", "issued/key.pem"] {
-        std::fs::create_dir_all(unreachable.path("issued")).expect("folder");
-        std::fs::copy(f.path(name), unreachable.path(name)).expect("copy");
-    }
-    let failed = unreachable
-        .cmd()
-        .args(["certificate", "renew", "--force", "-c", "config.yaml"])
-        .output()
-        .expect("run");
-    let stderr = String::from_utf8_lossy(&failed.stderr);
-    assert_eq!(failed.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("urn:ietf:params:acme:error:"), "{stderr}");
-    assert!(stderr.contains("fix: "), "{stderr}");
-    assert_eq!(
-        std::fs::read(unreachable.path("issued/cert.pem")).expect("cert"),
-        before
-    );
+    let before = copy_pair(&f, &unreachable);
+    refused_renewal(unreachable.cmd(), &unreachable, &before);
     assert_eq!(hook_runs(&unreachable), 0);
 
     // The domain stops resolving: the CA's dns problem, exit 3, the files untouched.
     pebble.refuse_to_resolve("backend.sre.test.").expect("servfail");
-    let failed = f
-        .cmd()
+    let stderr = refused_renewal(f.cmd(), &f, &before);
+    // Pebble names it a connection problem: it could not resolve the name.
+    assert!(stderr.contains("resolve"), "{stderr}");
+    assert!(stderr.contains("check the domain's DNS"), "{stderr}");
+    assert_eq!(hook_runs(&f), 2);
+}
+
+/// Copies `from`'s issued pair into `to`; the certificate's bytes.
+fn copy_pair(from: &Fixture, to: &Fixture) -> Vec<u8> {
+    std::fs::create_dir_all(to.path("issued")).expect("folder");
+    for name in ["issued/cert.pem", "issued/key.pem"] {
+        std::fs::copy(from.path(name), to.path(name)).expect("copy");
+    }
+    std::fs::read(to.path("issued/cert.pem")).expect("cert")
+}
+
+/// `certificate renew --force` that the CA refuses: exit 3, the CA's problem with a next step,
+/// the certificate file still `before`. Its standard error.
+fn refused_renewal(mut cmd: assert_cmd::Command, f: &Fixture, before: &[u8]) -> String {
+    let failed = cmd
         .args(["certificate", "renew", "--force", "-c", "config.yaml"])
         .output()
         .expect("run");
-    let stderr = String::from_utf8_lossy(&failed.stderr);
+    let stderr = String::from_utf8_lossy(&failed.stderr).into_owned();
     assert_eq!(failed.status.code(), Some(3), "{stderr}");
-    // Pebble names it a connection problem: it could not resolve the name.
-    assert!(
-        stderr.contains("urn:ietf:params:acme:error:") && stderr.contains("resolve"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("check the domain's DNS"), "{stderr}");
+    assert!(stderr.contains("urn:ietf:params:acme:error:"), "{stderr}");
+    assert!(stderr.contains("fix: "), "{stderr}");
     assert_eq!(std::fs::read(f.path("issued/cert.pem")).expect("cert"), before);
-    assert_eq!(hook_runs(&f), 2);
+    stderr
 }
 
 #[test]
@@ -371,15 +369,7 @@ fn a_deploy_gets_the_certificate_beside_the_aws_steps() {
         .filter_map(|s| s["id"].as_str())
         .collect();
     assert!(steps.contains(&"tls-certificate"), "{steps:?}");
-    let cert_step = run["steps"]
-        .as_array()
-        .and_then(|s| s.iter().find(|s| s["id"] == "tls-certificate"))
-        .expect("the step");
-    assert_eq!(
-        cert_step["after"],
-        serde_json::json!([]),
-        "it waits for no AWS step"
-    );
+    let cert_step = certificate_step(&run);
     assert_eq!(cert_step["calls"], 0, "and makes no AWS call");
     assert!(
         stderr.contains("installed the certificate for backend.sre.test"),
@@ -548,27 +538,13 @@ fn dns_01_through_route53_issues_and_always_removes_its_record() {
     // account, so Pebble cannot reuse the first one's valid authorization.)
     emu.set_dns_sink(None);
     let unseen = acme_fixture(&pebble, free_port(), "    challenge: dns-01\n");
-    std::fs::create_dir_all(unseen.path("issued")).expect("folder");
-    for name in ["issued/cert.pem", "issued/key.pem"] {
-        std::fs::copy(f.path(name), unseen.path(name)).expect("copy");
-    }
-    let before = std::fs::read(unseen.path("issued/cert.pem")).expect("cert");
-    let failed = crate::support::deployment::tool(&unseen, &emu)
-        .args(["certificate", "renew", "--force", "-c", "config.yaml"])
-        .output()
-        .expect("run");
-    let stderr = String::from_utf8_lossy(&failed.stderr);
-    assert_eq!(failed.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("urn:ietf:params:acme:error:"), "{stderr}");
+    let before = copy_pair(&f, &unseen);
+    refused_renewal(crate::support::deployment::tool(&unseen, &emu), &unseen, &before);
     assert!(
         look.challenge_records(&zone).is_empty(),
         "removed after the failure too"
     );
     assert_eq!(emu.call_count("ChangeResourceRecordSets"), 4);
-    assert_eq!(
-        std::fs::read(unseen.path("issued/cert.pem")).expect("cert"),
-        before
-    );
     assert_eq!(hook_runs(&unseen), 0);
 
     // No zone holds the domain: named, with the setting that fixes it.
@@ -588,6 +564,16 @@ fn dns_01_through_route53_issues_and_always_removes_its_record() {
     let stdout = String::from_utf8_lossy(&failed.stdout);
     assert_eq!(failed.status.code(), Some(3), "{stderr}{stdout}");
     assert!(stderr.contains("route53_hosted_zone_id"), "{stderr}");
+}
+
+/// The report's `tls-certificate` step, which waits for no AWS step.
+fn certificate_step(run: &serde_json::Value) -> &serde_json::Value {
+    let step = run["steps"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["id"] == "tls-certificate"))
+        .expect("the step");
+    assert_eq!(step["after"], serde_json::json!([]), "it waits for no AWS step");
+    step
 }
 
 /// A deployment (`sre-e2e-<id>`) whose backends' certificate comes from `pebble`: over DNS-01 in
@@ -611,15 +597,7 @@ fn a_deploy_gets_the_certificate_over_dns_01() {
     let output = crate::support::deployment::deploy_json(&f, &emu);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let run = report(&output);
-    let cert_step = run["steps"]
-        .as_array()
-        .and_then(|s| s.iter().find(|s| s["id"] == "tls-certificate"))
-        .expect("the step");
-    assert_eq!(
-        cert_step["after"],
-        serde_json::json!([]),
-        "it waits for no AWS step"
-    );
+    let cert_step = certificate_step(&run);
     assert!(
         cert_step["calls"].as_u64() >= Some(3),
         "its Route 53 calls: {cert_step}"
