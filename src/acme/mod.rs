@@ -187,7 +187,12 @@ pub async fn issue(request: &IssueRequest<'_>) -> Result<Issued, AcmeError> {
     let http = client::Http::new(request.ca_bundle)?;
     let mut published = dns01::Published::default();
     let mut outcome = order(request, &http, &mut published).await;
-    if let Err(AcmeError::Problem { retry_after, .. }) = &mut outcome {
+    // The slot holds the last 429/503's header: it belongs to a rate-limit refusal only.
+    if let Err(AcmeError::Problem {
+        kind, retry_after, ..
+    }) = &mut outcome
+        && kind.ends_with(":rateLimited")
+    {
         *retry_after = http.retry_after();
     }
     let removed = match &request.answer {

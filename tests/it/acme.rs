@@ -3,9 +3,8 @@
 //! --offline` pass with Pebble's root; `renew` leaves a fresh certificate alone and `--force`
 //! replaces it (new serial, backup, deploy hook once); a taken port and a responder the CA cannot
 //! reach fail with the CA's problem and a next step, and leave the old files as they were.
-//! DNS-01 writes its TXT record through the emulator's Route 53 (mirrored into Pebble's DNS once
-//! the change is INSYNC) and removes it after success and failure alike. A rate limit (a stand-in
-//! server: Pebble has none) shows its Retry-After.
+//! A rate limit (a stand-in server: Pebble has none) shows its Retry-After. DNS-01 is in
+//! `acme_dns.rs`.
 #![allow(clippy::disallowed_methods)] // fixtures are plain writes
 #![allow(clippy::print_stderr)] // the issuance time is reported
 
@@ -20,9 +19,10 @@ use sre_agent_deploy::config::acme::KeyType;
 use sre_agent_deploy::verify::Status;
 use sre_agent_deploy::verify::tls_files::check_files;
 
-use crate::support::Fixture;
+use crate::support::acme_fixtures::{
+    acme_fixture, certificate_step, copy_pair, deploy_fixture, free_port, hook_runs, refused_renewal, report,
+};
 use crate::support::acme_refusal::RateLimited;
-use crate::support::look::Look;
 use crate::support::pebble::Pebble;
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -123,53 +123,6 @@ fn a_taken_port_and_an_unreachable_responder_fail_with_a_next_step() {
         other => panic!("not the CA's problem: {other}"),
     }
     assert!(err.suggestion().contains("port"), "{}", err.suggestion());
-}
-
-/// A fixture whose config gets its certificate from `pebble` (the files are not there yet).
-fn acme_fixture(pebble: &Pebble, http_port: u16, extra: &str) -> Fixture {
-    with_acme(
-        crate::support::VALID_CONFIG,
-        pebble,
-        &format!(
-            "    email: sre-team@corp.test\n    http_port: {http_port}\n    deploy_hook: echo \"$SRE_AGENT_DEPLOY_CERT\" >> hook.log\n{extra}"
-        ),
-    )
-}
-
-/// `config` with its certificate files to come from `pebble` (`issued/cert.pem` and
-/// `issued/key.pem` for `backend.sre.test`, verified with Pebble's root) and these `tls.acme`
-/// lines besides the directory and its CA.
-fn with_acme(config: &str, pebble: &Pebble, acme_lines: &str) -> Fixture {
-    let config = config
-        .replace("ssl_cert_path: fullchain.pem", "ssl_cert_path: issued/cert.pem")
-        .replace("ssl_key_path: privkey.pem", "ssl_key_path: issued/key.pem")
-        .replace("ca_bundle_path: ca.pem", "ca_bundle_path: pebble-root.pem")
-        .replace("backend.sre-agent.internal", "backend.sre.test")
-        .replace(
-            "deployment:",
-            &format!(
-                "  acme:\n    directory_url: {}\n    ca_bundle_path: {}\n{acme_lines}deployment:",
-                pebble.directory_url,
-                pebble.tls_ca.display()
-            ),
-        );
-    let f = Fixture::with_config(&config);
-    std::fs::copy(&pebble.issuing_root, f.path("pebble-root.pem")).expect("root");
-    f
-}
-
-fn report(output: &std::process::Output) -> serde_json::Value {
-    assert!(
-        output.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-    );
-    crate::support::json_output(output)
-}
-
-fn hook_runs(f: &Fixture) -> usize {
-    std::fs::read_to_string(f.path("hook.log")).map_or(0, |t| t.lines().count())
 }
 
 #[test]
@@ -286,30 +239,6 @@ fn issue_then_renew_from_the_cli() {
     assert_eq!(hook_runs(&f), 2);
 }
 
-/// Copies `from`'s issued pair into `to`; the certificate's bytes.
-fn copy_pair(from: &Fixture, to: &Fixture) -> Vec<u8> {
-    std::fs::create_dir_all(to.path("issued")).expect("folder");
-    for name in ["issued/cert.pem", "issued/key.pem"] {
-        std::fs::copy(from.path(name), to.path(name)).expect("copy");
-    }
-    std::fs::read(to.path("issued/cert.pem")).expect("cert")
-}
-
-/// `certificate renew --force` that the CA refuses: exit 3, the CA's problem with a next step,
-/// the certificate file still `before`. Its standard error.
-fn refused_renewal(mut cmd: assert_cmd::Command, f: &Fixture, before: &[u8]) -> String {
-    let failed = cmd
-        .args(["certificate", "renew", "--force", "-c", "config.yaml"])
-        .output()
-        .expect("run");
-    let stderr = String::from_utf8_lossy(&failed.stderr).into_owned();
-    assert_eq!(failed.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("urn:ietf:params:acme:error:"), "{stderr}");
-    assert!(stderr.contains("fix: "), "{stderr}");
-    assert_eq!(std::fs::read(f.path("issued/cert.pem")).expect("cert"), before);
-    stderr
-}
-
 #[test]
 fn webroot_answers_through_a_running_web_server() {
     let pebble = Pebble::start().expect("pebble");
@@ -346,11 +275,6 @@ fn webroot_answers_through_a_running_web_server() {
         .args(["verify", "--offline", "-c", "config.yaml"])
         .assert()
         .code(0);
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
 }
 
 #[test]
@@ -493,123 +417,4 @@ fn an_invalid_contact_and_an_unresolvable_domain_are_the_cas_problems() {
         other => panic!("not the CA's problem: {other}"),
     }
     assert!(err.suggestion().contains("DNS"), "{}", err.suggestion());
-}
-
-/// Pebble's DNS (challtestsrv) sees what the emulator's Route 53 has once a change is INSYNC.
-pub fn route53_for(pebble: &Pebble) -> (crate::support::emulator::Emulator, Look, String) {
-    let emu = crate::support::emulator::Emulator::start().expect("emulator");
-    emu.set_dns_sink(Some(pebble.dns_sink()));
-    let look = Look::new(&emu);
-    // Two zones hold the domain: the longer one is the domain's.
-    look.hosted_zone("test");
-    let zone = look.hosted_zone("sre.test");
-    (emu, look, zone)
-}
-
-#[test]
-fn dns_01_through_route53_issues_and_always_removes_its_record() {
-    let pebble = Pebble::start().expect("pebble");
-    let (emu, look, zone) = route53_for(&pebble);
-    let f = acme_fixture(&pebble, free_port(), "    challenge: dns-01\n");
-    let begun = Instant::now();
-    let output = crate::support::deployment::tool(&f, &emu)
-        .args(["certificate", "issue", "-c", "config.yaml", "--output", "json"])
-        .output()
-        .expect("run");
-    eprintln!("`certificate issue` over DNS-01 in {:?}", begun.elapsed());
-    let issued = report(&output);
-    assert_eq!(issued["action"], "issued", "{issued}");
-    assert_eq!(hook_runs(&f), 1);
-    f.cmd()
-        .args(["verify", "--offline", "-c", "config.yaml"])
-        .assert()
-        .code(0);
-    assert!(look.challenge_records(&zone).is_empty(), "the record is removed");
-    // It waited for the change: PENDING first (the emulator's propagation), then INSYNC.
-    assert!(emu.call_count("GetChange") >= 2, "{:?}", emu.calls());
-    assert_eq!(
-        emu.call_count("ChangeResourceRecordSets"),
-        2,
-        "one UPSERT, one DELETE"
-    );
-
-    // Route 53 takes the record but it never reaches the CA's resolver: the CA refuses, exit
-    // 3, the record is still removed, the files and the hook untouched. (A second fixture: a new
-    // account, so Pebble cannot reuse the first one's valid authorization.)
-    emu.set_dns_sink(None);
-    let unseen = acme_fixture(&pebble, free_port(), "    challenge: dns-01\n");
-    let before = copy_pair(&f, &unseen);
-    refused_renewal(crate::support::deployment::tool(&unseen, &emu), &unseen, &before);
-    assert!(
-        look.challenge_records(&zone).is_empty(),
-        "removed after the failure too"
-    );
-    assert_eq!(emu.call_count("ChangeResourceRecordSets"), 4);
-    assert_eq!(hook_runs(&unseen), 0);
-
-    // No zone holds the domain: named, with the setting that fixes it.
-    let elsewhere = acme_fixture(&pebble, free_port(), "    challenge: dns-01\n");
-    std::fs::write(
-        elsewhere.path("config.yaml"),
-        std::fs::read_to_string(elsewhere.path("config.yaml"))
-            .expect("config")
-            .replace("backend.sre.test", "backend.other.corp"),
-    )
-    .expect("config");
-    let failed = crate::support::deployment::tool(&elsewhere, &emu)
-        .args(["certificate", "issue", "-c", "config.yaml"])
-        .output()
-        .expect("run");
-    let stderr = String::from_utf8_lossy(&failed.stderr);
-    let stdout = String::from_utf8_lossy(&failed.stdout);
-    assert_eq!(failed.status.code(), Some(3), "{stderr}{stdout}");
-    assert!(stderr.contains("route53_hosted_zone_id"), "{stderr}");
-}
-
-/// The report's `tls-certificate` step, which waits for no AWS step.
-fn certificate_step(run: &serde_json::Value) -> &serde_json::Value {
-    let step = run["steps"]
-        .as_array()
-        .and_then(|s| s.iter().find(|s| s["id"] == "tls-certificate"))
-        .expect("the step");
-    assert_eq!(step["after"], serde_json::json!([]), "it waits for no AWS step");
-    step
-}
-
-/// A deployment (`sre-e2e-<id>`) whose backends' certificate comes from `pebble`: over DNS-01 in
-/// the given hosted zone, else over HTTP-01 on Pebble's port.
-pub fn deploy_fixture(pebble: &Pebble, id: &str, zone: Option<&str>) -> Fixture {
-    let challenge = match zone {
-        Some(zone) => format!(
-            "    challenge: dns-01\n    route53_hosted_zone_id: {}\n",
-            zone.trim_start_matches("/hostedzone/")
-        ),
-        None => format!("    http_port: {}\n", pebble.http_port),
-    };
-    with_acme(&crate::support::deployment::config(id), pebble, &challenge)
-}
-
-#[test]
-fn a_deploy_gets_the_certificate_over_dns_01() {
-    let pebble = Pebble::start().expect("pebble");
-    let (emu, look, zone) = route53_for(&pebble);
-    let f = deploy_fixture(&pebble, "certdns", Some(&zone));
-    let output = crate::support::deployment::deploy_json(&f, &emu);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let run = report(&output);
-    let cert_step = certificate_step(&run);
-    assert!(
-        cert_step["calls"].as_u64() >= Some(3),
-        "its Route 53 calls: {cert_step}"
-    );
-    assert!(
-        stderr.contains("installed the certificate for backend.sre.test"),
-        "{stderr}"
-    );
-    assert!(look.challenge_records(&zone).is_empty(), "the record is removed");
-    assert_eq!(emu.call_count("ListHostedZones"), 0, "the zone was given");
-    f.cmd()
-        .args(["verify", "--offline", "-c", "config.yaml"])
-        .assert()
-        .code(0);
 }

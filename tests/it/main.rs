@@ -5,6 +5,7 @@
 mod support;
 
 mod acme;
+mod acme_dns;
 mod architecture;
 mod cleanup_safety;
 mod cli_modes;

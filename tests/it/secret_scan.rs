@@ -162,8 +162,8 @@ fn no_secret_value_is_written_or_printed() {
 fn no_acme_key_is_written_or_printed() {
     use std::os::unix::fs::PermissionsExt as _;
     let pebble = crate::support::pebble::Pebble::start().expect("pebble");
-    let (emu, _look, zone) = crate::acme::route53_for(&pebble);
-    let f = crate::acme::deploy_fixture(&pebble, "scanacme", Some(&zone));
+    let (emu, _look, zone) = crate::support::acme_fixtures::route53_for(&pebble);
+    let f = crate::support::acme_fixtures::deploy_fixture(&pebble, "scanacme", Some(&zone));
     let run = |args: &[&str]| {
         let output = crate::support::deployment::tool(&f, &emu)
             .args(args)

@@ -3,6 +3,7 @@
 //! and the certificate factory are the `emulator` crate's, re-exported here.
 #![allow(clippy::disallowed_methods)] // fixtures are written with plain writes
 
+pub mod acme_fixtures;
 pub mod acme_refusal;
 pub mod apt;
 pub mod chromium;
