@@ -22,6 +22,7 @@ mod moto;
 mod proxy;
 mod route53;
 mod service;
+mod targets;
 pub mod tls;
 mod wire;
 
@@ -144,7 +145,7 @@ impl Emulator {
         self.shared.service.set_role_propagation(d);
     }
 
-    /// An updated gateway reports UPDATING for `d`, then READY.
+    /// An updated gateway or target reports UPDATING for `d`, then READY.
     pub fn set_update_time(&self, d: Duration) {
         self.shared.service.set_update_time(d);
     }
@@ -155,6 +156,7 @@ impl Emulator {
         self.set_ready_after(ready, ready / 2)?;
         self.set_role_propagation(ready);
         self.set_update_time(ready);
+        self.set_sync_time(ready / 2);
         Ok(())
     }
 
@@ -168,6 +170,17 @@ impl Emulator {
     /// `GetChange` says INSYNC): a test's authoritative DNS. `None` stops it.
     pub fn set_dns_sink(&self, sink: Option<DnsSink>) {
         self.shared.service.route53.set_sink(sink);
+    }
+
+    /// A `SynchronizeGatewayTargets` keeps its targets `SYNCHRONIZING` for `d`, then `READY`.
+    pub fn set_sync_time(&self, d: Duration) {
+        self.shared.service.targets.set_sync_time(d);
+    }
+
+    /// Synchronizations of the target named `name` end `SYNCHRONIZE_UNSUCCESSFUL` with `reason`
+    /// as the status reason; `None` lets them succeed again.
+    pub fn fail_sync(&self, name: &str, reason: Option<&str>) {
+        self.shared.service.targets.fail_sync(name, reason);
     }
 
     /// Latency and fault rules, applied by the proxy at run time.

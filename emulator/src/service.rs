@@ -39,6 +39,8 @@ pub struct Behaviour {
     updates: Mutex<HashMap<String, Instant>>,
     /// Route 53 record changes and their propagation.
     pub route53: super::route53::Route53,
+    /// Target updates and synchronizations.
+    pub targets: super::targets::Targets,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -67,6 +69,7 @@ impl Behaviour {
         match info.operation.as_str() {
             "CreateGateway" | "UpdateGateway" => self.role_not_assumable(body),
             "CreateUserPoolDomain" => domain_taken(parts, body, moto).await,
+            "SynchronizeGatewayTargets" => Some(self.targets.synchronize(parts, body, moto).await),
             _ => None,
         }
     }
@@ -133,7 +136,26 @@ impl Behaviour {
                 })
                 .await
             }
-            "ListGatewayTargets" => list_as_get(parts, response, moto).await,
+            "UpdateGatewayTarget" => {
+                if let Some(id) = path.trim_matches('/').split('/').nth(3) {
+                    self.targets.updated(id);
+                }
+                response
+            }
+            "GetGatewayTarget" => {
+                let update_time = *lock(&self.update_time);
+                rewrite(response, |json| self.targets.apply(json, update_time)).await
+            }
+            "ListGatewayTargets" => {
+                let listed = list_as_get(parts, response, moto).await;
+                let update_time = *lock(&self.update_time);
+                rewrite(listed, |json| {
+                    if let Some(items) = json.get_mut("items").and_then(serde_json::Value::as_array_mut) {
+                        items.iter_mut().for_each(|item| self.targets.apply(item, update_time));
+                    }
+                })
+                .await
+            }
             "ChangeResourceRecordSets" => self.route53.changed(body, response).await,
             "GetChange" => self.route53.get_change(path, response).await,
             _ => response,
@@ -213,7 +235,7 @@ async fn collect(body: Full<Bytes>) -> Bytes {
         .unwrap_or_default()
 }
 
-async fn body_json(response: Resp) -> Option<serde_json::Value> {
+pub(super) async fn body_json(response: Resp) -> Option<serde_json::Value> {
     serde_json::from_slice(&collect(response.into_body()).await).ok()
 }
 

@@ -350,6 +350,101 @@ async fn agentcore_gateway_and_target() {
         tags.tags().and_then(|t| t.get("env")).map(String::as_str),
         Some("test")
     );
+    // An update in place keeps what it was not told to change, passes through UPDATING and
+    // ends READY (moto alone stays UPDATING).
+    emu.set_update_time(Duration::from_millis(300));
+    let moved = "s3://sre-agent-specs-test/sre-agent/specs/k8s-api-v2.yaml";
+    let updated = control
+        .update_gateway_target()
+        .gateway_identifier(&id)
+        .target_id(&target_id)
+        .name("k8s-api")
+        .description("moved")
+        .target_configuration(TargetConfiguration::Mcp(McpTargetConfiguration::OpenApiSchema(
+            ApiSchemaConfiguration::S3(S3Configuration::builder().uri(moved).build()),
+        )))
+        .credential_provider_configurations(
+            CredentialProviderConfiguration::builder()
+                .credential_provider_type(CredentialProviderType::ApiKey)
+                .credential_provider(CredentialProvider::ApiKeyCredentialProvider(
+                    GatewayApiKeyCredentialProvider::builder()
+                        .provider_arn(provider.credential_provider_arn())
+                        .credential_parameter_name("X-API-Key")
+                        .credential_location(ApiKeyCredentialLocation::Header)
+                        .build()
+                        .expect("api key provider"),
+                ))
+                .build()
+                .expect("credential provider configuration"),
+        )
+        .send()
+        .await
+        .expect("UpdateGatewayTarget");
+    assert_eq!(updated.target_id(), target_id);
+    let get = || {
+        control
+            .get_gateway_target()
+            .gateway_identifier(&id)
+            .target_id(&target_id)
+            .send()
+    };
+    let got = get().await.expect("GetGatewayTarget");
+    assert_eq!(got.status(), &TargetStatus::Updating);
+    let uri = |t: &agentcore::operation::get_gateway_target::GetGatewayTargetOutput| match t.target_configuration() {
+        Some(TargetConfiguration::Mcp(McpTargetConfiguration::OpenApiSchema(ApiSchemaConfiguration::S3(s3)))) => {
+            s3.uri().map(str::to_string)
+        }
+        _ => None,
+    };
+    assert_eq!(uri(&got).as_deref(), Some(moved));
+    assert_eq!(got.description(), Some("moved"));
+    assert_eq!(got.credential_provider_configurations().len(), 1, "kept");
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert_eq!(get().await.expect("get").status(), &TargetStatus::Ready);
+
+    // SynchronizeGatewayTargets, which moto lacks: 202, the targets SYNCHRONIZING, then READY;
+    // or SYNCHRONIZE_UNSUCCESSFUL with the reason when the spec cannot be read.
+    emu.set_sync_time(Duration::from_millis(300));
+    let synced = control
+        .synchronize_gateway_targets()
+        .gateway_identifier(&id)
+        .target_id_list(&target_id)
+        .send()
+        .await
+        .expect("SynchronizeGatewayTargets");
+    assert_eq!(synced.targets().len(), 1);
+    assert_eq!(synced.targets()[0].status(), &TargetStatus::Synchronizing);
+    assert_eq!(get().await.expect("get").status(), &TargetStatus::Synchronizing);
+    let listed = control
+        .list_gateway_targets()
+        .gateway_identifier(&id)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.items()[0].status(), &TargetStatus::Synchronizing);
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert_eq!(get().await.expect("get").status(), &TargetStatus::Ready);
+    emu.fail_sync("k8s-api", Some("the OpenAPI schema could not be parsed"));
+    control
+        .synchronize_gateway_targets()
+        .gateway_identifier(&id)
+        .target_id_list(&target_id)
+        .send()
+        .await
+        .expect("SynchronizeGatewayTargets");
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let failed = get().await.expect("get");
+    assert_eq!(failed.status(), &TargetStatus::SynchronizeUnsuccessful);
+    assert_eq!(failed.status_reasons(), ["the OpenAPI schema could not be parsed"]);
+    let missing = control
+        .synchronize_gateway_targets()
+        .gateway_identifier(&id)
+        .target_id_list("no-such-target")
+        .send()
+        .await
+        .expect_err("an unknown target");
+    assert_eq!(missing.code(), Some("ResourceNotFoundException"));
+
     control
         .delete_gateway_target()
         .gateway_identifier(&id)
@@ -376,6 +471,16 @@ async fn agentcore_gateway_and_target() {
             "ListGateways",
             "TagResource",
             "ListTagsForResource",
+            "UpdateGatewayTarget",
+            "GetGatewayTarget",
+            "GetGatewayTarget",
+            "SynchronizeGatewayTargets",
+            "GetGatewayTarget",
+            "ListGatewayTargets",
+            "GetGatewayTarget",
+            "SynchronizeGatewayTargets",
+            "GetGatewayTarget",
+            "SynchronizeGatewayTargets",
             "DeleteGatewayTarget",
             "DeleteGateway",
         ]
@@ -383,6 +488,7 @@ async fn agentcore_gateway_and_target() {
     assert!(
         emu.calls()
             .iter()
+            .filter(|c| c.operation != "SynchronizeGatewayTargets" || c.status != 404)
             .all(|c| c.service == "bedrock-agentcore" && (200..300).contains(&c.status))
     );
 }

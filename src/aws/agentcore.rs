@@ -44,6 +44,7 @@ macro_rules! target_resource {
         }
     };
 }
+pub(super) use target_resource;
 
 /// A gateway or target as the deployment tracks it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,8 +264,12 @@ pub struct TargetSpec<'a> {
 /// Header the backends read the API key from.
 pub const API_KEY_HEADER: &str = "X-API-Key";
 
-/// Creates an OpenAPI target whose schema is in S3 and whose calls carry the API key header.
-pub async fn create_target(c: &Client, spec: &TargetSpec<'_>) -> Result<Resource, AwsError> {
+/// The target's configuration (its OpenAPI schema in S3) and its credentials (the API key
+/// header from the provider): the same for a create and an update.
+pub(super) fn target_parts(
+    spec: &TargetSpec<'_>,
+    operation: &'static str,
+) -> Result<(TargetConfiguration, CredentialProviderConfiguration), AwsError> {
     let schema = ApiSchemaConfiguration::S3(
         S3Configuration::builder()
             .uri(spec.s3_uri)
@@ -276,21 +281,32 @@ pub async fn create_target(c: &Client, spec: &TargetSpec<'_>) -> Result<Resource
         .credential_parameter_name(API_KEY_HEADER)
         .credential_location(ApiKeyCredentialLocation::Header)
         .build()
-        .map_err(|e| AwsError::other("bedrock-agentcore:CreateGatewayTarget", e.to_string()))?;
+        .map_err(|e| AwsError::other(operation, e.to_string()))?;
     let credentials = CredentialProviderConfiguration::builder()
         .credential_provider_type(CredentialProviderType::ApiKey)
         .credential_provider(CredentialProvider::ApiKeyCredentialProvider(api_key))
         .build()
-        .map_err(|e| AwsError::other("bedrock-agentcore:CreateGatewayTarget", e.to_string()))?;
+        .map_err(|e| AwsError::other(operation, e.to_string()))?;
+    let target = TargetConfiguration::Mcp(McpTargetConfiguration::OpenApiSchema(schema));
+    Ok((target, credentials))
+}
+
+/// The description every target of the deployment carries.
+pub(super) fn target_description(name: &str) -> String {
+    format!("SRE agent backend API {name} (sre-agent-deploy)")
+}
+
+/// Creates an OpenAPI target whose schema is in S3 and whose calls carry the API key header.
+pub async fn create_target(c: &Client, spec: &TargetSpec<'_>) -> Result<Resource, AwsError> {
+    let operation = "bedrock-agentcore:CreateGatewayTarget";
+    let (target, credentials) = target_parts(spec, operation)?;
     let out = call(
-        "bedrock-agentcore:CreateGatewayTarget",
+        operation,
         c.create_gateway_target()
             .gateway_identifier(spec.gateway_id)
             .name(spec.name)
-            .description(format!("SRE agent backend API {} (sre-agent-deploy)", spec.name))
-            .target_configuration(TargetConfiguration::Mcp(McpTargetConfiguration::OpenApiSchema(
-                schema,
-            )))
+            .description(target_description(spec.name))
+            .target_configuration(target)
             .credential_provider_configurations(credentials)
             .client_token(spec.client_token)
             .send(),

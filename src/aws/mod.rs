@@ -9,6 +9,7 @@ pub mod iam;
 pub mod resend;
 pub mod route53;
 pub mod s3;
+pub mod targets;
 pub mod trace;
 
 use std::fmt;
