@@ -151,7 +151,9 @@ impl Behaviour {
                 let update_time = *lock(&self.update_time);
                 rewrite(listed, |json| {
                     if let Some(items) = json.get_mut("items").and_then(serde_json::Value::as_array_mut) {
-                        items.iter_mut().for_each(|item| self.targets.apply(item, update_time));
+                        for item in items.iter_mut() {
+                            self.targets.apply(item, update_time);
+                        }
                     }
                 })
                 .await

@@ -94,10 +94,18 @@ impl Targets {
         let json: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
         let ids: Vec<String> = json["targetIdList"]
             .as_array()
-            .map(|ids| ids.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         if ids.is_empty() {
-            return error(400, "ValidationException", "targetIdList must name at least one target");
+            return error(
+                400,
+                "ValidationException",
+                "targetIdList must name at least one target",
+            );
         }
         let base = parts
             .uri
@@ -119,7 +127,11 @@ impl Targets {
                 _ => None,
             };
             let Some(mut target) = target else {
-                return error(404, "ResourceNotFoundException", &format!("Target {id} not found"));
+                return error(
+                    404,
+                    "ResourceNotFoundException",
+                    &format!("Target {id} not found"),
+                );
             };
             lock(&self.syncs).insert(id.clone(), Instant::now());
             target["status"] = "SYNCHRONIZING".into();

@@ -390,10 +390,12 @@ async fn agentcore_gateway_and_target() {
     };
     let got = get().await.expect("GetGatewayTarget");
     assert_eq!(got.status(), &TargetStatus::Updating);
-    let uri = |t: &agentcore::operation::get_gateway_target::GetGatewayTargetOutput| match t.target_configuration() {
-        Some(TargetConfiguration::Mcp(McpTargetConfiguration::OpenApiSchema(ApiSchemaConfiguration::S3(s3)))) => {
-            s3.uri().map(str::to_string)
-        }
+    let uri = |t: &agentcore::operation::get_gateway_target::GetGatewayTargetOutput| match t
+        .target_configuration()
+    {
+        Some(TargetConfiguration::Mcp(McpTargetConfiguration::OpenApiSchema(
+            ApiSchemaConfiguration::S3(s3),
+        ))) => s3.uri().map(str::to_string),
         _ => None,
     };
     assert_eq!(uri(&got).as_deref(), Some(moved));
@@ -435,7 +437,10 @@ async fn agentcore_gateway_and_target() {
     tokio::time::sleep(Duration::from_millis(350)).await;
     let failed = get().await.expect("get");
     assert_eq!(failed.status(), &TargetStatus::SynchronizeUnsuccessful);
-    assert_eq!(failed.status_reasons(), ["the OpenAPI schema could not be parsed"]);
+    assert_eq!(
+        failed.status_reasons(),
+        ["the OpenAPI schema could not be parsed"]
+    );
     let missing = control
         .synchronize_gateway_targets()
         .gateway_identifier(&id)

@@ -292,7 +292,7 @@ pub(super) fn target_parts(
 }
 
 /// The description every target of the deployment carries.
-pub(super) fn target_description(name: &str) -> String {
+pub fn target_description(name: &str) -> String {
     format!("SRE agent backend API {name} (sre-agent-deploy)")
 }
 

@@ -40,18 +40,20 @@ pub async fn target_settings(
         Err(e) => return Err(e),
     };
     let s3_uri = match out.target_configuration() {
-        Some(TargetConfiguration::Mcp(McpTargetConfiguration::OpenApiSchema(ApiSchemaConfiguration::S3(s3)))) => {
-            s3.uri().map(str::to_string)
-        }
+        Some(TargetConfiguration::Mcp(McpTargetConfiguration::OpenApiSchema(
+            ApiSchemaConfiguration::S3(s3),
+        ))) => s3.uri().map(str::to_string),
         _ => None,
     };
-    let provider_arn = out
-        .credential_provider_configurations()
-        .iter()
-        .find_map(|c| match c.credential_provider() {
-            Some(CredentialProvider::ApiKeyCredentialProvider(key)) => Some(key.provider_arn().to_string()),
-            _ => None,
-        });
+    let provider_arn =
+        out.credential_provider_configurations()
+            .iter()
+            .find_map(|c| match c.credential_provider() {
+                Some(CredentialProvider::ApiKeyCredentialProvider(key)) => {
+                    Some(key.provider_arn().to_string())
+                }
+                _ => None,
+            });
     let settings = TargetSettings {
         s3_uri,
         provider_arn,

@@ -149,6 +149,32 @@ impl StepCx {
         self.shared.store.lock().await.state.entry(kind, name).cloned()
     }
 
+    /// Every ledger entry of a kind that is not deleted.
+    pub async fn entries(&self, kind: ResourceKind) -> Vec<LedgerEntry> {
+        let store = self.shared.store.lock().await;
+        store
+            .state
+            .ledger
+            .iter()
+            .filter(|e| e.kind == kind && e.status != LedgerStatus::Deleted)
+            .cloned()
+            .collect()
+    }
+
+    /// Records that a resource was deleted (a target that left the config), durably.
+    pub async fn deleted(&self, entry: &LedgerEntry) -> Result<(), DeployError> {
+        self.upsert(LedgerEntry {
+            status: LedgerStatus::Deleted,
+            ..entry.clone()
+        })
+        .await
+    }
+
+    /// Forgets an output (of a resource that is gone).
+    pub async fn forget_output(&self, key: &str) {
+        self.shared.store.lock().await.state.outputs.remove(key);
+    }
+
     /// Records that a create is about to be sent, before it is sent.
     pub async fn intend(
         &self,

@@ -96,9 +96,10 @@ pub fn apply_change(
     progress.line("config", &format!("applying the changed config:\n{diff}"));
     progress.line(
         "config",
-        "note: new resources, the role's policy, the resource server's and app client's scopes and the \
-         gateway's role and authorizer follow the new config; an existing target keeps its first \
-         settings (cleanup and deploy again to change a target)",
+        "note: new resources, the role's policy, the resource server's and app client's scopes, the \
+         gateway's role and authorizer and the targets follow the new config: a target is updated in \
+         place (spec location, provider), synchronized when its spec's content changed, and deleted \
+         with its spec object when it left the config",
     );
     accept(store, config)
 }

@@ -1,5 +1,5 @@
 //! Builds what the screens show from the deployment's own data: the review (every resource of
-//! the plan, per step, with create / reuse / leave) and the dashboard's step graph, both taking
+//! the plan, per step, with create / reuse / leave / delete) and the dashboard's step graph, both taking
 //! the state file into account so a re-run or resume shows what already exists.
 
 use std::collections::BTreeSet;
@@ -174,7 +174,7 @@ pub fn review(
             Action::Leave
         },
     });
-    // What an earlier run of this deployment made that the plan no longer names: left alone.
+    // A target an earlier run of this deployment made that the plan no longer names: deleted.
     if let Some(state) = state {
         let planned: BTreeSet<(ResourceKind, String)> = items_keys(&items);
         for entry in state.ledger.iter().filter(|e| e.status == LedgerStatus::Present) {
@@ -184,7 +184,7 @@ pub fn review(
                     section: Section::Gateway,
                     kind: entry.kind.label().into(),
                     name: entry.name.clone(),
-                    action: Action::Leave,
+                    action: Action::Delete,
                 });
             }
         }
@@ -341,12 +341,12 @@ mod tests {
         let gateway = view.items.iter().find(|i| i.kind == "AgentCore gateway").unwrap();
         assert_eq!(gateway.action, Action::Reuse);
         let old = view.items.iter().find(|i| i.name == "old-api").unwrap();
-        assert_eq!(old.action, Action::Leave);
+        assert_eq!(old.action, Action::Delete);
         let steps = steps(&plan, Some(&state));
         let status = |id: &str| steps.iter().find(|s| s.id == id).unwrap().status;
         assert_eq!(status("gateway"), StepStatus::Done);
         assert_eq!(status("iam-role"), StepStatus::Pending);
-        assert_eq!(steps.len(), 9 + plan.specs.len());
+        assert_eq!(steps.len(), 10 + plan.specs.len(), "with prune-targets");
         let target = steps.iter().find(|s| s.id.starts_with("target:")).unwrap();
         assert!(target.after.contains(&"gateway".to_string()));
     }

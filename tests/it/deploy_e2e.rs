@@ -41,7 +41,8 @@ fn full_deploy_builds_the_stack_and_a_rerun_changes_nothing() {
     let report = json_output(&output);
     assert_eq!(report["status"], "complete");
     let url = report["gateway_url"].as_str().expect("gateway url").to_string();
-    assert_eq!(report["steps"].as_array().map(Vec::len), Some(13));
+    // 13 resource steps and prune-targets.
+    assert_eq!(report["steps"].as_array().map(Vec::len), Some(14));
 
     let look = Look::new(&emu);
     // IAM: trust policy for the AgentCore service, and the scoped inline policy.

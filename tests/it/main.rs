@@ -7,6 +7,7 @@ mod support;
 mod acme;
 mod acme_dns;
 mod architecture;
+mod change_apply;
 mod cleanup_safety;
 mod cli_modes;
 mod cli_output;

@@ -7,6 +7,7 @@ mod cognito;
 mod gateway;
 mod iam;
 mod provider;
+mod prune;
 mod s3;
 mod target;
 
@@ -29,6 +30,8 @@ pub enum Step {
     CredentialProvider,
     Gateway,
     Target(String),
+    /// Targets (and their spec objects) that left the config are deleted.
+    PruneTargets,
     /// The backends' certificate from the ACME CA (only with `tls.acme`).
     TlsCertificate,
 }
@@ -48,6 +51,7 @@ impl Step {
             Self::Gateway,
         ];
         steps.extend(plan.specs.iter().map(|s| Self::Target(s.target.clone())));
+        steps.push(Self::PruneTargets);
         if plan.certificate.is_some() {
             steps.push(Self::TlsCertificate);
         }
@@ -67,6 +71,7 @@ impl Step {
             Self::CredentialProvider => "credential-provider".into(),
             Self::Gateway => "gateway".into(),
             Self::Target(name) => format!("target:{name}"),
+            Self::PruneTargets => "prune-targets".into(),
             Self::TlsCertificate => "tls-certificate".into(),
         }
     }
@@ -86,6 +91,7 @@ impl Step {
             Self::S3Specs => vec![Self::S3Bucket],
             Self::Gateway => vec![Self::IamRole, Self::CognitoPool, Self::CognitoClient],
             Self::Target(_) => vec![Self::Gateway, Self::S3Specs, Self::CredentialProvider],
+            Self::PruneTargets => vec![Self::Gateway, Self::S3Bucket],
         }
     }
 
@@ -102,6 +108,7 @@ impl Step {
             Self::CredentialProvider => provider::provider(cx).await,
             Self::Gateway => gateway::gateway(cx).await,
             Self::Target(name) => target::target(cx, name).await,
+            Self::PruneTargets => prune::prune(cx).await,
             Self::TlsCertificate => certificate::certificate(cx).await,
         }
     }
@@ -141,6 +148,6 @@ mod tests {
             }
             seen.insert(step.clone());
         }
-        assert_eq!(steps.last().map(Step::id).as_deref(), Some("target:b"));
+        assert_eq!(steps.last().map(Step::id).as_deref(), Some("prune-targets"));
     }
 }

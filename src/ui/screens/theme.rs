@@ -85,6 +85,7 @@ impl Theme {
             Action::Create => self.fg(Color::Green, Modifier::BOLD),
             Action::Reuse => self.fg(Color::Blue, Modifier::empty()),
             Action::Leave => self.dim(),
+            Action::Delete => self.fg(Color::Red, Modifier::BOLD),
         }
     }
 

@@ -18,6 +18,8 @@ pub enum Action {
     Reuse,
     /// There, but not ours to change; the run leaves it alone.
     Leave,
+    /// Ours, but the config no longer names it (a target removed): the run deletes it.
+    Delete,
 }
 
 impl Action {
@@ -26,6 +28,7 @@ impl Action {
             Self::Create => "create",
             Self::Reuse => "reuse",
             Self::Leave => "leave",
+            Self::Delete => "delete",
         }
     }
 }
