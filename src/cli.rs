@@ -75,6 +75,7 @@ impl Cli {
         match &self.command {
             None => self.run.common.output,
             Some(Command::Verify(args)) => args.common.output,
+            Some(Command::Plan(args) | Command::Drift(args)) => args.common.output,
             Some(Command::Certificate(CertificateCommand::Issue(args))) => args.common.output,
             Some(Command::Certificate(CertificateCommand::Renew(args))) => args.common.output,
             Some(Command::Import(args)) => args.format,
@@ -108,6 +109,14 @@ pub enum Command {
     /// MCP tools, and that bad tokens are refused. Writes JSON, Markdown, HTML and JUnit reports.
     /// Exit 0 pass, 4 fail. Suitable for cron (certificate monitoring).
     Verify(VerifyArgs),
+    /// Show what a deploy would do, resource by resource: create, update (each field, before ->
+    /// after), replace, delete, adopt or no-op, and a summary. Read-only: only Get, List,
+    /// Describe and S3 HEAD calls. With --detailed-exitcode: 0 no changes, 1 error, 2 changes.
+    Plan(PlanArgs),
+    /// Compare the deployment with what AWS shows (like `terraform plan -refresh-only`): each
+    /// resource in_sync, modified (the fields that differ from what the deployment set) or
+    /// deleted; a deploy puts it back. Read-only. Exit codes as for plan.
+    Drift(PlanArgs),
     /// Write this tool's config from the original SRE agent scripts' files (gateway/config.yaml,
     /// gateway/.env, backend/.env, backend/openapi_specs/*.yaml.template). Read-only on DIR.
     Import(ImportArgs),
@@ -124,6 +133,16 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff): `sre-agent-deploy man | man -l -`.
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Exit 0 when there is nothing to change, 2 when there is, 1 on any error (as
+    /// `terraform plan -detailed-exitcode` does).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
 }
 
 #[derive(Debug, Args)]

@@ -58,6 +58,10 @@ pub enum Error {
         crate::config::CONFIG_VERSION
     )]
     NewerConfig { path: PathBuf, version: u32 },
+    #[error(transparent)]
+    Plan(#[from] crate::deploy::plan::PlanError),
+    #[error("no deployment of {config} is on record here: there is nothing to compare")]
+    NoDeployment { config: PathBuf },
 }
 
 impl Error {
@@ -98,6 +102,10 @@ impl Error {
             Self::NewerConfig { .. } => {
                 Some("this file was written by a newer sre-agent-deploy: upgrade the tool".into())
             }
+            Self::Plan(_) => Some("fix the spec template, or the target's spec field, then run again".into()),
+            Self::NoDeployment { .. } => Some(
+                "deploy first, or point --state-file (or --deployment-id) at the deployment's state; `plan` shows what a first deploy makes".into(),
+            ),
         }
     }
 

@@ -17,6 +17,9 @@ pub enum ExitStatus {
     /// 4: verification found failures (or warnings, with `--strict`): the deployment exists but
     /// is not proven to work; the report says what to fix.
     VerificationFailed,
+    /// 2 from `plan` and `drift` with `--detailed-exitcode`: there are changes (their errors are
+    /// then 1, as Terraform's are).
+    ChangesPresent,
     /// 130: interrupted (Ctrl-C, `q` on the dashboard); the state is saved and it can be resumed.
     /// Also the wizard stopped before anything was created.
     Interrupted,
@@ -27,7 +30,7 @@ impl ExitStatus {
         match self {
             Self::Success => 0,
             Self::Invalid => 1,
-            Self::Usage => 2,
+            Self::Usage | Self::ChangesPresent => 2,
             Self::Failed => 3,
             Self::VerificationFailed => 4,
             Self::Interrupted => 130,
@@ -49,5 +52,6 @@ Exit codes:
   2    usage or I/O problem: bad flags, unreadable or malformed file, state file locked or corrupt
   3    deployment or cleanup failed part way; state saved, resume with the printed command
   4    verification failed (or warned, with --strict): see the report's recommendations
+  plan and drift with --detailed-exitcode: 0 no changes, 1 error, 2 changes present
   130  interrupted (Ctrl-C, or q on the dashboard); state saved, resume with the printed command.
        Also: the wizard stopped at a prompt or the review, before anything was created";

@@ -53,7 +53,16 @@ pub fn run(cli: &Cli, env: &dyn Environment, out: &mut dyn Write, err: Box<dyn W
                 let _ = writeln!(out, "{}", error.to_json());
             }
             cx.printer.error(&error.render());
-            error.exit_status()
+            // `plan -detailed-exitcode` ends 1 on any error, as Terraform's does.
+            let detailed = matches!(
+                &cli.command,
+                Some(cli::Command::Plan(a) | cli::Command::Drift(a)) if a.detailed_exitcode
+            );
+            if detailed {
+                exit::ExitStatus::Invalid
+            } else {
+                error.exit_status()
+            }
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod deploy;
 pub mod import;
 pub mod init;
 pub mod migrate;
+pub mod plan;
 pub mod preflight;
 pub mod validate;
 pub mod verify;
@@ -80,6 +81,8 @@ pub fn dispatch(cli: &Cli, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitStatu
         Some(Command::Completions(args)) => completions::completions(args, cx, out),
         Some(Command::Man) => completions::man(cx, out),
         Some(Command::Verify(args)) => verify::run(args, cx, out),
+        Some(Command::Plan(args)) => plan::plan(args, cx, out),
+        Some(Command::Drift(args)) => plan::drift_of(args, cx, out),
         Some(Command::Import(args)) => import::run(args, cx, out),
         Some(Command::Preflight(args)) => preflight::run(args, cx, out),
         Some(Command::Config(ConfigCommand::Migrate(args))) => migrate::run(args, cx, out),

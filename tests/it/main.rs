@@ -18,6 +18,7 @@ mod deploy_e2e;
 mod engine_service;
 mod fault_campaign;
 mod import;
+mod plan_drift;
 mod plan_once;
 mod preflight;
 mod properties;

@@ -1,0 +1,416 @@
+//! What a deploy would do, resource by resource: from the plan (what the config asks for), the
+//! state's ledger (what the deployment made) and what AWS shows now ([`super::observe::Live`]).
+//! Pure: no AWS, no I/O. `plan` prints it; `drift` reads it against the deployment's own
+//! recorded config (so every difference is a change made behind the tool's back).
+//!
+//! The rules are the steps' own: what is missing is created (again, if the ledger had it);
+//! settings the steps keep in line (the role's policy, the scopes, the gateway's role and
+//! authorizer, a target's spec location, provider and description, a spec object's content) are
+//! updates; a target whose spec changed since it read it is synchronized (an update); a target
+//! or spec object the ledger has and the config no longer names is deleted; a role, bucket or
+//! provider of the config's name that is not in the ledger is adopted (used as it is).
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::observe::{Live, ledger_id};
+use super::plan::Plan;
+use super::state::{LedgerStatus, ResourceKind, State};
+use crate::aws::agentcore::target_description;
+
+/// What a deploy does with one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Create,
+    Update,
+    /// The API cannot change a field in place: deleted and created again.
+    Replace,
+    Delete,
+    /// It exists under the config's name but not in the ledger: used as it is.
+    Adopt,
+    NoOp,
+}
+
+impl Action {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Replace => "replace",
+            Self::Delete => "delete",
+            Self::Adopt => "adopt",
+            Self::NoOp => "no-op",
+        }
+    }
+}
+
+/// One field that changes: its path, and its value before and after (`None`: absent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Field {
+    pub path: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// One resource and what a deploy does with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Change {
+    /// The resource kind, for the ledger.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub resource: ResourceKind,
+    /// The resource kind (`IAM role`, `gateway target`...).
+    pub kind: String,
+    pub name: String,
+    /// The service's id, when it has one.
+    pub id: Option<String>,
+    pub action: Action,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<Field>,
+    /// Why, for anything but a plain create or no-op.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A value the deploy only learns when it creates what it depends on.
+pub const KNOWN_AFTER: &str = "(known after the deploy)";
+
+struct Changes<'a> {
+    state: Option<&'a State>,
+    out: Vec<Change>,
+}
+
+impl Changes<'_> {
+    fn push(
+        &mut self,
+        kind: ResourceKind,
+        name: &str,
+        id: Option<String>,
+        action: Action,
+        fields: Vec<Field>,
+        reason: Option<String>,
+    ) {
+        self.out.push(Change {
+            resource: kind,
+            kind: kind.label().to_string(),
+            name: name.to_string(),
+            id,
+            action,
+            fields,
+            reason,
+        });
+    }
+
+    fn in_ledger(&self, kind: ResourceKind, name: &str) -> bool {
+        self.state
+            .and_then(|s| s.entry(kind, name))
+            .is_some_and(|e| e.status == LedgerStatus::Present)
+    }
+
+    /// A resource that exists or not, with no settings compared: create, re-create, adopt or
+    /// nothing.
+    fn exists(&mut self, kind: ResourceKind, name: &str, id: Option<String>, there: bool) {
+        let known = self.in_ledger(kind, name);
+        let (action, reason) = match (there, known) {
+            (true, true) => (Action::NoOp, None),
+            (true, false) => (
+                Action::Adopt,
+                Some("it exists under this name: used as it is".to_string()),
+            ),
+            (false, true) => (
+                Action::Create,
+                Some("it was deleted outside this tool".to_string()),
+            ),
+            (false, false) => (Action::Create, None),
+        };
+        self.push(kind, name, id, action, Vec::new(), reason);
+    }
+
+    /// A resource whose fields the deploy keeps in line: create when missing, else update the
+    /// fields that differ.
+    fn settings(
+        &mut self,
+        kind: ResourceKind,
+        name: &str,
+        id: Option<String>,
+        there: bool,
+        fields: Vec<Field>,
+    ) {
+        if !there {
+            self.exists(kind, name, id, false);
+        } else if fields.is_empty() {
+            self.exists(kind, name, id, true);
+        } else {
+            self.push(kind, name, id, Action::Update, fields, None);
+        }
+    }
+}
+
+/// `path: before -> after` when they differ.
+fn field(path: &str, before: Option<&str>, after: Option<&str>) -> Option<Field> {
+    (before != after).then(|| Field {
+        path: path.to_string(),
+        before: before.map(str::to_string),
+        after: after.map(str::to_string),
+    })
+}
+
+fn sorted(list: &[String]) -> String {
+    let mut list = list.to_vec();
+    list.sort();
+    list.join(", ")
+}
+
+/// Canonical JSON (keys sorted), so that a policy compares by content, not by spacing.
+fn canonical(json: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(json).map_or_else(|_| json.to_string(), |v| v.to_string())
+}
+
+/// Every resource of the deployment and what a deploy would do with it.
+pub fn changes(plan: &Plan, state: Option<&State>, live: &Live) -> Vec<Change> {
+    let output = |key: &str| state.and_then(|s| s.outputs.get(key).cloned());
+    let mut c = Changes {
+        state,
+        out: Vec::new(),
+    };
+
+    let role_there = live.role_arn.is_some();
+    c.exists(
+        ResourceKind::IamRole,
+        &plan.role_name,
+        live.role_arn.clone(),
+        role_there,
+    );
+    let policy = field(
+        "policy_document",
+        live.role_policy.as_deref().map(canonical).as_deref(),
+        Some(&canonical(&plan.role_policy)),
+    );
+    c.settings(
+        ResourceKind::IamRolePolicy,
+        &plan.policy_name,
+        None,
+        live.role_policy.is_some(),
+        policy.into_iter().collect(),
+    );
+
+    let pool_id = live.pool.clone();
+    c.exists(
+        ResourceKind::CognitoUserPool,
+        &plan.pool_name,
+        pool_id.clone(),
+        pool_id.is_some(),
+    );
+    let domain = plan.domain_prefix.clone().or_else(|| output("cognito_domain"));
+    match &domain {
+        Some(domain) => {
+            let ours = live.domain_owner.is_some() && live.domain_owner == pool_id;
+            c.exists(ResourceKind::CognitoDomain, domain, None, ours);
+        }
+        None => c.exists(ResourceKind::CognitoDomain, KNOWN_AFTER, None, false),
+    }
+    let wanted_scopes = sorted(&plan.scopes);
+    let server_fields = live
+        .resource_server_scopes
+        .as_ref()
+        .and_then(|s| field("scopes", Some(&sorted(s)), Some(&wanted_scopes)));
+    c.settings(
+        ResourceKind::CognitoResourceServer,
+        &plan.resource_server_id,
+        None,
+        live.resource_server_scopes.is_some(),
+        server_fields.into_iter().collect(),
+    );
+    let client_id = plan
+        .existing_client_id
+        .clone()
+        .or_else(|| ledger_id(state, ResourceKind::CognitoClient, &plan.client_name));
+    let client_fields = live
+        .client_scopes
+        .as_ref()
+        .and_then(|s| field("allowed_oauth_scopes", Some(&sorted(s)), Some(&wanted_scopes)));
+    c.settings(
+        ResourceKind::CognitoClient,
+        &plan.client_name,
+        client_id.clone().filter(|_| live.client_scopes.is_some()),
+        live.client_scopes.is_some(),
+        client_fields.into_iter().collect(),
+    );
+
+    c.exists(ResourceKind::S3Bucket, &plan.bucket, None, live.bucket);
+    for spec in &plan.specs {
+        let now = live.objects.get(&spec.key).cloned().flatten();
+        let recorded = now.as_deref().map(|d| {
+            if d.is_empty() {
+                "(none: written outside this tool)"
+            } else {
+                d
+            }
+        });
+        let fields = recorded.and_then(|d| field("content_sha256", Some(d), Some(&spec.digest)));
+        c.settings(
+            ResourceKind::S3Object,
+            &spec.key,
+            None,
+            now.is_some(),
+            fields.into_iter().collect(),
+        );
+    }
+    if let Some(state) = state {
+        for entry in state.ledger.iter().filter(|e| {
+            e.kind == ResourceKind::S3Object
+                && e.status != LedgerStatus::Deleted
+                && e.created_by_us
+                && !plan.specs.iter().any(|s| s.key == e.name)
+        }) {
+            c.push(
+                ResourceKind::S3Object,
+                &entry.name,
+                None,
+                Action::Delete,
+                Vec::new(),
+                Some("no target of the config uses it".into()),
+            );
+        }
+    }
+
+    let provider_there = live.provider_arn.is_some();
+    c.exists(
+        ResourceKind::CredentialProvider,
+        &plan.provider_name,
+        live.provider_arn.clone(),
+        provider_there,
+    );
+
+    // The gateway's role and authorizer follow the role, the pool and the app client.
+    let gateway = live.gateway.as_ref();
+    let wanted_role = plan.role_arn.clone();
+    let wanted_discovery = pool_id.as_deref().map(|p| plan.discovery_url(p));
+    let wanted_client = client_id.filter(|_| live.client_scopes.is_some());
+    let gateway_fields: Vec<Field> = gateway
+        .and_then(|g| g.settings.as_ref())
+        .map(|s| {
+            [
+                field("role_arn", Some(&s.role_arn), Some(&wanted_role)),
+                field(
+                    "authorizer.discovery_url",
+                    Some(&s.discovery_url),
+                    Some(wanted_discovery.as_deref().unwrap_or(KNOWN_AFTER)),
+                ),
+                field(
+                    "authorizer.allowed_clients",
+                    Some(&sorted(&s.allowed_clients)),
+                    Some(wanted_client.as_deref().unwrap_or(KNOWN_AFTER)),
+                ),
+            ]
+            .into_iter()
+            .flatten()
+            .collect()
+        })
+        .unwrap_or_default();
+    c.settings(
+        ResourceKind::Gateway,
+        &plan.gateway_name,
+        gateway.map(|g| g.id.clone()),
+        gateway.is_some(),
+        gateway_fields,
+    );
+
+    let provider_arn = live.provider_arn.clone().or_else(|| output("provider_arn"));
+    for spec in &plan.specs {
+        let target = live.targets.get(&spec.target);
+        let id = target.map(|t| t.id.clone());
+        let Some(settings) = target.and_then(|t| t.settings.as_ref()) else {
+            c.exists(ResourceKind::GatewayTarget, &spec.target, id, target.is_some());
+            continue;
+        };
+        let uri = plan.s3_uri(&spec.key);
+        let fields: Vec<Field> = [
+            field("spec_location", settings.s3_uri.as_deref(), Some(&uri)),
+            field(
+                "credential_provider",
+                settings.provider_arn.as_deref(),
+                Some(provider_arn.as_deref().unwrap_or(KNOWN_AFTER)),
+            ),
+            field(
+                "description",
+                settings.description.as_deref(),
+                Some(&target_description(&spec.target)),
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let read = output(&format!("target_spec_sha256:{}", spec.target));
+        let synchronize = fields.is_empty() && read.as_deref().is_some_and(|r| r != spec.digest);
+        if synchronize {
+            c.push(
+                ResourceKind::GatewayTarget,
+                &spec.target,
+                id,
+                Action::Update,
+                vec![Field {
+                    path: "spec_content_sha256".into(),
+                    before: read,
+                    after: Some(spec.digest.clone()),
+                }],
+                Some("its spec's content changed: SynchronizeGatewayTargets".into()),
+            );
+        } else {
+            c.settings(ResourceKind::GatewayTarget, &spec.target, id, true, fields);
+        }
+    }
+    if let Some(state) = state {
+        for entry in state.ledger.iter().filter(|e| {
+            e.kind == ResourceKind::GatewayTarget
+                && e.status == LedgerStatus::Present
+                && !plan.specs.iter().any(|s| s.target == e.name)
+        }) {
+            if live.targets.contains_key(&entry.name) {
+                c.push(
+                    ResourceKind::GatewayTarget,
+                    &entry.name,
+                    entry.id.clone(),
+                    Action::Delete,
+                    Vec::new(),
+                    Some("the config no longer names it".into()),
+                );
+            }
+        }
+    }
+    c.out
+}
+
+/// How many of each action.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+    pub adopt: usize,
+    pub no_op: usize,
+}
+
+impl Summary {
+    pub fn of(changes: &[Change]) -> Self {
+        let mut s = Self::default();
+        for change in changes {
+            *match change.action {
+                Action::Create => &mut s.create,
+                Action::Update => &mut s.update,
+                Action::Replace => &mut s.replace,
+                Action::Delete => &mut s.delete,
+                Action::Adopt => &mut s.adopt,
+                Action::NoOp => &mut s.no_op,
+            } += 1;
+        }
+        s
+    }
+
+    /// Anything but no-ops.
+    pub fn changes(&self) -> usize {
+        self.create + self.update + self.replace + self.delete + self.adopt
+    }
+}
