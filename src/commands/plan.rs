@@ -229,3 +229,13 @@ impl fmt::Display for DriftReport {
         )
     }
 }
+
+/// The JSON Schema of `plan --output json` (committed as `schemas/plan.schema.json`).
+pub fn plan_schema_text() -> String {
+    crate::config::schema::committed_text(&schemars::schema_for!(PlanReport))
+}
+
+/// The JSON Schema of `drift --output json` (committed as `schemas/drift.schema.json`).
+pub fn drift_schema_text() -> String {
+    crate::config::schema::committed_text(&schemars::schema_for!(DriftReport))
+}

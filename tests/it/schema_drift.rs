@@ -1,4 +1,5 @@
-//! The committed `schemas/config.schema.json` must equal what the models generate.
+//! The committed `schemas/*.schema.json` (config, state, report, plan, drift) must equal what the
+//! models generate.
 //! Regenerate with `UPDATE_SCHEMAS=1 cargo test --test it schema_drift`.
 #![allow(clippy::disallowed_methods)]
 
@@ -50,4 +51,16 @@ fn committed_report_schema_matches_the_model() {
     assert_committed("report.schema.json", &generated);
     assert!(generated.contains("\"schema_version\""));
     assert!(generated.contains("pass_with_warnings"));
+}
+
+#[test]
+fn committed_plan_and_drift_schemas_match_the_models() {
+    let plan = sre_agent_deploy::commands::plan::plan_schema_text();
+    assert_committed("plan.schema.json", &plan);
+    for field in ["\"deployment_id\"", "\"changes\"", "\"summary\"", "\"no-op\"", "\"replace\""] {
+        assert!(plan.contains(field), "{field}");
+    }
+    let drift = sre_agent_deploy::commands::plan::drift_schema_text();
+    assert_committed("drift.schema.json", &drift);
+    assert!(drift.contains("\"in_sync\"") && drift.contains("\"deleted\""));
 }
