@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use crate::plan_drift::{changed, run, set};
 use crate::support::Fixture;
 use crate::support::deployment::{config, deploy_ok, tool};
 use crate::support::emulator::Emulator;
@@ -98,6 +99,21 @@ fn config_changes_and_out_of_band_target_changes_are_applied_in_place() {
         .output()
         .expect("run");
     assert_ne!(refused.status.code(), Some(0));
+    // `plan` shows exactly what the re-run does.
+    let (code, plan) = run(&f, &emu, "plan");
+    assert_eq!(code, 2);
+    assert_eq!(
+        changed(&plan, "changes", "action", "no-op"),
+        set(&[
+            ("S3 object", "sre-agent/specs/logs-api.yaml", "update"),
+            ("S3 object", "sre-agent/specs/alerts-api.yaml", "create"),
+            ("S3 object", "sre-agent/specs/runbooks-api.yaml", "delete"),
+            ("gateway target", "logs-api", "update"),
+            ("gateway target", "alerts-api", "create"),
+            ("gateway target", "runbooks-api", "delete"),
+        ]),
+        "{plan:#}"
+    );
     emu.clear_calls();
     let (second, stderr) = deploy_yes(&f, &emu);
     assert_eq!(
@@ -160,6 +176,7 @@ fn config_changes_and_out_of_band_target_changes_are_applied_in_place() {
     });
     assert!(!objects.iter().any(|k| k.contains("runbooks-api")), "{objects:?}");
     assert!(objects.iter().any(|k| k.contains("alerts-api")), "{objects:?}");
+    assert_eq!(run(&f, &emu, "plan").0, 0, "nothing left to do");
 
     // Someone points a target at another spec: a re-run puts it back in place.
     let k8s = now("k8s-api").expect("k8s-api");
@@ -169,6 +186,15 @@ fn config_changes_and_out_of_band_target_changes_are_applied_in_place() {
         .and_then(|(_, _, uri)| uri.clone())
         .expect("its spec URI");
     repoint(&look, &gateway_id, &k8s, "s3://elsewhere/other.yaml");
+    let (code, plan) = run(&f, &emu, "plan");
+    assert_eq!(code, 2);
+    let k8s_change = plan["changes"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "k8s-api"))
+        .expect("k8s-api");
+    assert_eq!(k8s_change["action"], "update");
+    assert_eq!(k8s_change["fields"][0]["path"], "spec_location");
+    assert_eq!(k8s_change["fields"][0]["before"], "s3://elsewhere/other.yaml");
     emu.clear_calls();
     let (_, stderr) = deploy_ok(&f, &emu);
     assert!(
@@ -197,6 +223,7 @@ fn config_changes_and_out_of_band_target_changes_are_applied_in_place() {
         })
         .collect();
     assert!(writes.is_empty(), "an up-to-date stack gets no write: {writes:?}");
+    assert_eq!(run(&f, &emu, "plan").0, 0);
 
     // The service cannot read a spec after it changed: the run fails with its reason.
     emu.fail_sync("metrics-api", Some("The OpenAPI schema could not be parsed"));

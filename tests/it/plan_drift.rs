@@ -16,7 +16,7 @@ use crate::support::emulator::Emulator;
 use crate::support::look::Look;
 
 /// Runs `plan` or `drift` with JSON and `--detailed-exitcode`: its exit code and its report.
-fn run(f: &Fixture, emu: &Emulator, command: &str) -> (i32, serde_json::Value) {
+pub fn run(f: &Fixture, emu: &Emulator, command: &str) -> (i32, serde_json::Value) {
     let output = tool(f, emu)
         .args([
             command,
@@ -51,7 +51,7 @@ fn writes(emu: &Emulator) -> Vec<String> {
 }
 
 /// `(kind, name, action or status)` of every entry that is not a no-op / in sync.
-fn changed(
+pub fn changed(
     report: &serde_json::Value,
     list: &str,
     key: &str,
@@ -72,7 +72,7 @@ fn changed(
         .collect()
 }
 
-fn set(items: &[(&str, &str, &str)]) -> BTreeSet<(String, String, String)> {
+pub fn set(items: &[(&str, &str, &str)]) -> BTreeSet<(String, String, String)> {
     items
         .iter()
         .map(|(a, b, c)| ((*a).to_string(), (*b).to_string(), (*c).to_string()))

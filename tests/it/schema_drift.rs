@@ -57,7 +57,13 @@ fn committed_report_schema_matches_the_model() {
 fn committed_plan_and_drift_schemas_match_the_models() {
     let plan = sre_agent_deploy::commands::plan::plan_schema_text();
     assert_committed("plan.schema.json", &plan);
-    for field in ["\"deployment_id\"", "\"changes\"", "\"summary\"", "\"no-op\"", "\"replace\""] {
+    for field in [
+        "\"deployment_id\"",
+        "\"changes\"",
+        "\"summary\"",
+        "\"no-op\"",
+        "\"replace\"",
+    ] {
         assert!(plan.contains(field), "{field}");
     }
     let drift = sre_agent_deploy::commands::plan::drift_schema_text();
