@@ -20,6 +20,7 @@ mod fault_campaign;
 mod import;
 mod plan_drift;
 mod plan_once;
+mod plan_property;
 mod preflight;
 mod properties;
 mod schema_drift;
