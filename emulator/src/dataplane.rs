@@ -218,8 +218,14 @@ impl DataPlane {
             .and_then(|iss| iss.split('.').nth(1))
             .unwrap_or("us-east-1")
             .to_string();
-        let Some(tools) = gateway_tools(self.moto, &region, Some(&client_id)).await else {
-            return self.refuse(403, "no gateway allows this client");
+        let scopes: Vec<String> = claims["scope"]
+            .as_str()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        let Some(tools) = gateway_tools(self.moto, &region, Some((&client_id, &scopes))).await else {
+            return self.refuse(403, "no gateway allows this client with these scopes");
         };
         serve_mcp(tools, Request::from_parts(parts, Full::new(body))).await
     }
@@ -318,9 +324,16 @@ async fn find_client(
     None
 }
 
-/// The tools of every gateway in `region` whose authorizer allows `client_id` (any gateway for
-/// `None`), or `None` when none does.
-async fn gateway_tools(moto: SocketAddr, region: &str, client_id: Option<&str>) -> Option<Vec<Tool>> {
+/// The tools of every gateway in `region` whose authorizer allows the token's client and, when
+/// it names `allowedScopes`, one of the token's scopes (any gateway for `None`); `None` when no
+/// gateway does.
+async fn gateway_tools(
+    moto: SocketAddr,
+    region: &str,
+    token: Option<(&str, &[String])>,
+) -> Option<Vec<Tool>> {
+    let client_id = token.map(|(client, _)| client);
+    let scopes = token.map(|(_, scopes)| scopes).unwrap_or_default();
     let config = sdk(moto, region).await;
     let agentcore = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
     let s3 = aws_sdk_s3::Client::from_conf(
@@ -339,7 +352,9 @@ async fn gateway_tools(moto: SocketAddr, region: &str, client_id: Option<&str>) 
         };
         let allows = matches!(
             detail.authorizer_configuration(),
-            Some(AuthorizerConfiguration::CustomJwtAuthorizer(jwt)) if jwt.allowed_clients().iter().any(|c| Some(c.as_str()) == client_id)
+            Some(AuthorizerConfiguration::CustomJwtAuthorizer(jwt))
+                if jwt.allowed_clients().iter().any(|c| Some(c.as_str()) == client_id)
+                    && (jwt.allowed_scopes().is_empty() || jwt.allowed_scopes().iter().any(|s| scopes.contains(s)))
         ) || client_id.is_none();
         if !allows {
             continue;

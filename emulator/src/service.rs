@@ -4,6 +4,9 @@
 //!   error;
 //! - an updated gateway reports `UPDATING` for [`Behaviour::set_update_time`], then `READY`
 //!   (moto reports `UPDATING` forever);
+//! - an update replaces the gateway's optional settings: one it leaves out (description,
+//!   protocol configuration, KMS key, exception level) is gone afterwards (moto keeps the old
+//!   value);
 //! - a target listing shows what a `GetGatewayTarget` would (moto moves a target from CREATING to
 //!   READY only on a Get, so a waiter that lists would wait forever);
 //! - a Cognito domain prefix cannot be taken over (moto's `CreateUserPoolDomain` silently moves
@@ -37,6 +40,9 @@ pub struct Behaviour {
     roles: Mutex<HashMap<String, Instant>>,
     /// When each gateway was last updated, by id.
     updates: Mutex<HashMap<String, Instant>>,
+    /// The optional settings each gateway's last update left out, by id: the service turns them
+    /// off (an update replaces the settings), where moto keeps the old values.
+    cleared: Mutex<HashMap<String, Vec<&'static str>>>,
     /// Route 53 record changes and their propagation.
     pub route53: super::route53::Route53,
     /// Target updates and synchronizations.
@@ -116,6 +122,13 @@ impl Behaviour {
             "UpdateGateway" => {
                 if let Some(id) = path.trim_matches('/').split('/').nth(1) {
                     lock(&self.updates).insert(id.to_string(), Instant::now());
+                    let sent: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+                    let left_out = OPTIONAL_GATEWAY_SETTINGS
+                        .iter()
+                        .copied()
+                        .filter(|key| sent.get(key).is_none())
+                        .collect();
+                    lock(&self.cleared).insert(id.to_string(), left_out);
                 }
                 response
             }
@@ -129,9 +142,15 @@ impl Behaviour {
                 let finished = lock(&self.updates)
                     .get(&id)
                     .is_none_or(|at| at.elapsed() >= *lock(&self.update_time));
+                let cleared = lock(&self.cleared).get(&id).cloned().unwrap_or_default();
                 rewrite(response, |json| {
                     if finished && json["status"] == "UPDATING" {
                         json["status"] = "READY".into();
+                    }
+                    if let Some(fields) = json.as_object_mut() {
+                        for key in cleared {
+                            fields.remove(key);
+                        }
                     }
                 })
                 .await
@@ -164,6 +183,14 @@ impl Behaviour {
         }
     }
 }
+
+/// The gateway settings an `UpdateGateway` turns off by leaving them out.
+const OPTIONAL_GATEWAY_SETTINGS: [&str; 4] = [
+    "description",
+    "protocolConfiguration",
+    "kmsKeyArn",
+    "exceptionLevel",
+];
 
 /// A field of a form body (`Action=CreateRole&RoleName=...`).
 fn form_value(body: &[u8], key: &str) -> Option<String> {

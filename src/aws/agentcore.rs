@@ -1,12 +1,12 @@
-//! Bedrock AgentCore control plane: the API key credential provider, the gateway, its targets.
+//! Bedrock AgentCore control plane: the API key credential provider and the gateway's targets
+//! (the gateway itself is in [`super::gateways`], re-exported here).
 
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_bedrockagentcorecontrol::types::{
-    ApiKeyCredentialLocation, ApiSchemaConfiguration, AuthorizerConfiguration, AuthorizerType,
-    CredentialProvider, CredentialProviderConfiguration, CredentialProviderType,
-    CustomJwtAuthorizerConfiguration, GatewayApiKeyCredentialProvider, GatewayProtocolType,
-    McpTargetConfiguration, S3Configuration, TargetConfiguration,
+    ApiKeyCredentialLocation, ApiSchemaConfiguration, CredentialProvider, CredentialProviderConfiguration,
+    CredentialProviderType, GatewayApiKeyCredentialProvider, McpTargetConfiguration, S3Configuration,
+    TargetConfiguration,
 };
 use secrecy::ExposeSecret;
 
@@ -15,20 +15,10 @@ use crate::config::Secret;
 
 type Client = aws_sdk_bedrockagentcorecontrol::Client;
 
-/// A [`Resource`] from any gateway output (create, get, update share these accessors).
-macro_rules! gateway_resource {
-    ($out:expr) => {
-        Resource {
-            id: $out.gateway_id().to_string(),
-            arn: $out.gateway_arn().to_string(),
-            name: $out.name().to_string(),
-            status: $out.status().as_str().to_string(),
-            status_reasons: $out.status_reasons().to_vec(),
-            url: $out.gateway_url().map(str::to_string),
-            settings: None,
-        }
-    };
-}
+pub use super::gateways::{
+    GatewayOptions, GatewaySettings, GatewaySpec, create_gateway, delete_gateway, get_gateway, list_gateways,
+    update_gateway,
+};
 
 /// A [`Resource`] from any gateway target output.
 macro_rules! target_resource {
@@ -59,14 +49,6 @@ pub struct Resource {
     pub url: Option<String>,
     /// The gateway's role and JWT authorizer settings (gateways only, from GetGateway).
     pub settings: Option<GatewaySettings>,
-}
-
-/// The parts of a gateway the deployment keeps in line with the config.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GatewaySettings {
-    pub role_arn: String,
-    pub discovery_url: String,
-    pub allowed_clients: Vec<String>,
 }
 
 /// Creates the provider holding the backend API key; returns its ARN.
@@ -137,117 +119,6 @@ pub async fn tags(c: &Client, arn: &str) -> Result<BTreeMap<String, String>, Aws
         .tags()
         .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default())
-}
-
-/// What a new gateway needs.
-#[derive(Debug, Clone)]
-pub struct GatewaySpec<'a> {
-    pub name: &'a str,
-    pub role_arn: &'a str,
-    pub discovery_url: &'a str,
-    pub allowed_client: &'a str,
-    pub client_token: &'a str,
-    pub tags: &'a BTreeMap<String, String>,
-}
-
-/// The `CUSTOM_JWT` authorizer of a gateway spec.
-fn authorizer(operation: &'static str, spec: &GatewaySpec<'_>) -> Result<AuthorizerConfiguration, AwsError> {
-    CustomJwtAuthorizerConfiguration::builder()
-        .discovery_url(spec.discovery_url)
-        .allowed_clients(spec.allowed_client)
-        .build()
-        .map(AuthorizerConfiguration::CustomJwtAuthorizer)
-        .map_err(|e| AwsError::other(operation, e.to_string()))
-}
-
-/// Brings an existing gateway's role and authorizer in line with `spec`.
-pub async fn update_gateway(c: &Client, id: &str, spec: &GatewaySpec<'_>) -> Result<Resource, AwsError> {
-    let out = call(
-        "bedrock-agentcore:UpdateGateway",
-        c.update_gateway()
-            .gateway_identifier(id)
-            .name(spec.name)
-            .description("SRE agent gateway (sre-agent-deploy)")
-            .role_arn(spec.role_arn)
-            .protocol_type(GatewayProtocolType::Mcp)
-            .authorizer_type(AuthorizerType::CustomJwt)
-            .authorizer_configuration(authorizer("bedrock-agentcore:UpdateGateway", spec)?)
-            .send(),
-    )
-    .await?;
-    Ok(gateway_resource!(out))
-}
-
-/// Creates an MCP gateway with a `CUSTOM_JWT` authorizer. Cognito access tokens carry `client_id`
-/// and no `aud`, so the authorizer allows the app client rather than an audience.
-pub async fn create_gateway(c: &Client, spec: &GatewaySpec<'_>) -> Result<Resource, AwsError> {
-    let out = call(
-        "bedrock-agentcore:CreateGateway",
-        c.create_gateway()
-            .name(spec.name)
-            .description("SRE agent gateway (sre-agent-deploy)")
-            .role_arn(spec.role_arn)
-            .protocol_type(GatewayProtocolType::Mcp)
-            .authorizer_type(AuthorizerType::CustomJwt)
-            .authorizer_configuration(authorizer("bedrock-agentcore:CreateGateway", spec)?)
-            .client_token(spec.client_token)
-            .set_tags(Some(to_hash_map(spec.tags)))
-            .send(),
-    )
-    .await?;
-    Ok(gateway_resource!(out))
-}
-
-pub async fn get_gateway(c: &Client, id: &str) -> Result<Option<Resource>, AwsError> {
-    match call(
-        "bedrock-agentcore:GetGateway",
-        c.get_gateway().gateway_identifier(id).send(),
-    )
-    .await
-    {
-        Ok(out) => {
-            let jwt = match out.authorizer_configuration() {
-                Some(AuthorizerConfiguration::CustomJwtAuthorizer(jwt)) => Some(jwt),
-                _ => None,
-            };
-            let settings = GatewaySettings {
-                role_arn: out.role_arn().unwrap_or_default().to_string(),
-                discovery_url: jwt.map(|j| j.discovery_url().to_string()).unwrap_or_default(),
-                allowed_clients: jwt.map(|j| j.allowed_clients().to_vec()).unwrap_or_default(),
-            };
-            Ok(Some(Resource {
-                settings: Some(settings),
-                ..gateway_resource!(out)
-            }))
-        }
-        Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// `(id, name)` of every gateway.
-pub async fn list_gateways(c: &Client) -> Result<Vec<(String, String)>, AwsError> {
-    let pages: Vec<_> = c
-        .list_gateways()
-        .into_paginator()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
-        .map_err(|e| AwsError::from_sdk("bedrock-agentcore:ListGateways", &e))?;
-    Ok(pages
-        .iter()
-        .flat_map(aws_sdk_bedrockagentcorecontrol::operation::list_gateways::ListGatewaysOutput::items)
-        .map(|g| (g.gateway_id().to_string(), g.name().to_string()))
-        .collect())
-}
-
-pub async fn delete_gateway(c: &Client, id: &str) -> Result<(), AwsError> {
-    call(
-        "bedrock-agentcore:DeleteGateway",
-        c.delete_gateway().gateway_identifier(id).send(),
-    )
-    .await
-    .map(|_| ())
 }
 
 /// What a new target needs.
@@ -375,6 +246,6 @@ pub async fn delete_target(c: &Client, gateway_id: &str, target_id: &str) -> Res
     .map(|_| ())
 }
 
-fn to_hash_map(tags: &BTreeMap<String, String>) -> HashMap<String, String> {
+pub(super) fn to_hash_map(tags: &BTreeMap<String, String>) -> HashMap<String, String> {
     tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }

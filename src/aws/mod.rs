@@ -5,6 +5,7 @@
 pub mod agentcore;
 pub mod calls;
 pub mod cognito;
+pub mod gateways;
 pub mod iam;
 pub mod resend;
 pub mod route53;

@@ -36,6 +36,17 @@ pub fn validate(config: &Config) -> ValidationResult {
             format!("the Cognito domain is in {domain_region} but aws.region is {region}"),
         ));
     }
+    let gateway = &config.gateway;
+    super::gateway_options::validate(
+        gateway.kms_key_arn.as_deref(),
+        gateway.description.as_deref(),
+        gateway.allowed_scopes.as_deref(),
+        &config.cognito.scopes,
+        &mut result,
+    );
+    if let (Some(arn), Some(region)) = (&gateway.kms_key_arn, region) {
+        super::gateway_options::validate_kms_region(arn, region, account, &mut result);
+    }
     if let Some(arn) = &config.gateway.provider_arn
         && let Ok(provider) = rules::parse_provider_arn(arn)
     {

@@ -4,6 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use super::gateway_options::ExceptionLevel;
 use super::{SecretRef, ValidationContext, require};
 use crate::templates;
 use crate::validate::{Finding, ValidationResult, rules};
@@ -30,6 +31,24 @@ pub struct GatewayConfig {
     pub api_key: Option<SecretRef>,
     /// One target per backend API.
     pub targets: Vec<TargetConfig>,
+    /// Semantic search over the gateway's tools (its `x_amz_bedrock_agentcore_search` tool).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub semantic_search: bool,
+    /// `DEBUG`: the gateway's error messages name the target configuration's problem. Left out:
+    /// generic messages (for production).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception_level: Option<ExceptionLevel>,
+    /// A customer managed KMS key (its ARN, in aws.region) for the gateway's data; left out, an
+    /// AWS owned key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_arn: Option<String>,
+    /// The gateway's description (200 characters at most).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Scopes the authorizer requires: a token without one of them is refused. Each must be one
+    /// of cognito.scopes. Left out: any token of the app client is accepted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_scopes: Option<Vec<String>>,
 }
 
 /// One backend API exposed through the gateway.
@@ -217,6 +236,7 @@ mod tests {
                 target("k8s-api", "kubernetes", 8011),
                 target("logs-api", "logs", 8012),
             ],
+            ..GatewayConfig::default()
         }
     }
 

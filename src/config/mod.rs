@@ -12,6 +12,7 @@ mod deployment;
 pub mod diff;
 pub mod environment;
 mod gateway;
+pub mod gateway_options;
 pub mod load;
 pub mod migrate;
 pub mod overrides;

@@ -288,6 +288,9 @@ pub fn changes(plan: &Plan, state: Option<&State>, live: &Live) -> Vec<Change> {
     let wanted_role = plan.role_arn.clone();
     let wanted_discovery = pool_id.as_deref().map(|p| plan.discovery_url(p));
     let wanted_client = client_id.filter(|_| live.client_scopes.is_some());
+    let want = &plan.gateway_options;
+    let search = |on: bool| if on { "SEMANTIC" } else { "(none)" };
+    let level = |debug: bool| if debug { "DEBUG" } else { "(none)" };
     let gateway_fields: Vec<Field> = gateway
         .and_then(|g| g.settings.as_ref())
         .map(|s| {
@@ -302,6 +305,31 @@ pub fn changes(plan: &Plan, state: Option<&State>, live: &Live) -> Vec<Change> {
                     "authorizer.allowed_clients",
                     Some(&sorted(&s.allowed_clients)),
                     Some(wanted_client.as_deref().unwrap_or(KNOWN_AFTER)),
+                ),
+                field(
+                    "authorizer.allowed_scopes",
+                    Some(&sorted(&s.options.allowed_scopes)),
+                    Some(&sorted(&want.allowed_scopes)),
+                ),
+                field(
+                    "description",
+                    Some(&s.options.description),
+                    Some(&want.description),
+                ),
+                field(
+                    "protocol.search_type",
+                    Some(search(s.options.semantic_search)),
+                    Some(search(want.semantic_search)),
+                ),
+                field(
+                    "exception_level",
+                    Some(level(s.options.debug_errors)),
+                    Some(level(want.debug_errors)),
+                ),
+                field(
+                    "kms_key_arn",
+                    s.options.kms_key_arn.as_deref(),
+                    want.kms_key_arn.as_deref(),
                 ),
             ]
             .into_iter()

@@ -53,6 +53,9 @@ pub struct Plan {
     pub tags: BTreeMap<String, String>,
     /// The backends' certificate from an ACME CA (`tls.acme`), when the config asks for it.
     pub certificate: Option<crate::acme::provision::Provision>,
+    /// The gateway's optional settings (description, semantic search, exception level, KMS key,
+    /// allowed scopes).
+    pub gateway_options: crate::aws::gateways::GatewayOptions,
 }
 
 /// Why a plan cannot be made from a config that passed validation.
@@ -148,6 +151,17 @@ impl Plan {
             gateway_name: config.gateway.gateway_name.clone(),
             tls_domain: config.tls.domain_name.clone(),
             tags: BTreeMap::from([(DEPLOYMENT_TAG.to_string(), deployment_id.to_string())]),
+            gateway_options: crate::aws::gateways::GatewayOptions {
+                description: config
+                    .gateway
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| crate::aws::gateways::DEFAULT_DESCRIPTION.to_string()),
+                semantic_search: config.gateway.semantic_search,
+                debug_errors: config.gateway.exception_level.is_some(),
+                kms_key_arn: config.gateway.kms_key_arn.clone(),
+                allowed_scopes: config.gateway.allowed_scopes.clone().unwrap_or_default(),
+            },
             certificate: crate::acme::provision::Provision::new(
                 config,
                 base_dir,

@@ -43,13 +43,8 @@ struct OAuthError {
     error: String,
 }
 
-/// Gets a token and checks its claims. Returns the checks and the token, when one was issued.
-pub async fn check(
-    http: &reqwest::Client,
-    req: &TokenRequest<'_>,
-    now: OffsetDateTime,
-) -> (Vec<Check>, Option<Token>) {
-    let started = Instant::now();
+/// The token request's form body (the secret goes only into the request).
+fn form(req: &TokenRequest<'_>) -> Vec<(&'static str, String)> {
     let mut form = vec![
         ("grant_type", "client_credentials".to_string()),
         ("client_id", req.client_id.to_string()),
@@ -58,6 +53,35 @@ pub async fn check(
     if !req.scopes.is_empty() {
         form.push(("scope", req.scopes.join(" ")));
     }
+    form
+}
+
+/// Just a token for `req.scopes`, with no checks (for the negative checks); `Err` says why not.
+pub async fn plain_token(http: &reqwest::Client, req: &TokenRequest<'_>) -> Result<SecretString, String> {
+    let response = http
+        .post(req.url)
+        .form(&form(req))
+        .send()
+        .await
+        .map_err(|e| super::http_error(&e))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(format!("the token endpoint answered HTTP {}", status.as_u16()));
+    }
+    let body = response.bytes().await.map_err(|e| super::http_error(&e))?;
+    serde_json::from_slice::<TokenResponse>(&body)
+        .map(|t| t.access_token)
+        .map_err(|_| "the token endpoint's answer is not a token".to_string())
+}
+
+/// Gets a token and checks its claims. Returns the checks and the token, when one was issued.
+pub async fn check(
+    http: &reqwest::Client,
+    req: &TokenRequest<'_>,
+    now: OffsetDateTime,
+) -> (Vec<Check>, Option<Token>) {
+    let started = Instant::now();
+    let form = form(req);
     let fail = |message: String, suggestion: &str| {
         Check::new(Component::Auth, "token", req.url, Status::Fail, message)
             .suggest(suggestion)

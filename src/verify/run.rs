@@ -106,8 +106,9 @@ pub async fn run(req: Request<'_>) -> VerificationReport {
             (None, _) => checks.push(no_gateway(Component::Gateway)),
         }
         if let Some(url) = &mcp_url {
+            let probe = scope_probe(&req, &http).await;
             let (security_checks, rejected) =
-                security::check(&http, url, access_token.as_ref(), timeout).await;
+                security::check(&http, url, access_token.as_ref(), probe, timeout).await;
             for event in &rejected {
                 req.progress.line("security", &event.to_string());
             }
@@ -190,6 +191,45 @@ fn token_url(config: &Config, deployed: Option<&Deployed>) -> Option<String> {
             config.aws.region
         )
     })
+}
+
+/// With `gateway.allowed_scopes`: a token of the app client carrying only its other scopes.
+async fn scope_probe(req: &Request<'_>, http: &reqwest::Client) -> security::ScopeProbe {
+    let config = req.config;
+    let Some(allowed) = &config.gateway.allowed_scopes else {
+        return security::ScopeProbe::NotConfigured;
+    };
+    let outside: Vec<String> = config
+        .cognito
+        .scopes
+        .iter()
+        .filter(|s| !allowed.contains(s))
+        .cloned()
+        .collect();
+    if outside.is_empty() {
+        return security::ScopeProbe::Skip(
+            "every scope of the app client is allowed, so no token of the deployment lacks them".into(),
+        );
+    }
+    let url = token_url(config, req.deployed.as_ref());
+    let client_id = config
+        .cognito
+        .client_id
+        .clone()
+        .or_else(|| req.deployed.as_ref().and_then(|d| d.client_id.clone()));
+    let (Some(url), Some(client_id), Some(secret)) = (url, client_id, &req.client_secret) else {
+        return security::ScopeProbe::Skip("no app client or client secret (see the auth checks)".into());
+    };
+    let request = auth::TokenRequest {
+        url: &url,
+        client_id: &client_id,
+        client_secret: secret,
+        scopes: &outside,
+    };
+    match auth::plain_token(http, &request).await {
+        Ok(token) => security::ScopeProbe::Token(token),
+        Err(why) => security::ScopeProbe::Skip(format!("no token for {}: {why}", outside.join(" "))),
+    }
 }
 
 async fn token(

@@ -37,17 +37,44 @@ impl std::fmt::Display for SecurityEvent {
 /// The body of the probe: an MCP initialize request, as a client would send first.
 const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"sre-agent-deploy-security-check","version":"1"}}}"#;
 
-/// Sends the unauthenticated and the tampered request. `token` is the valid token the tampered
-/// copy is made from; without it only the unauthenticated request is sent.
+/// With `gateway.allowed_scopes`: a real token of the deployment's app client that carries none
+/// of the allowed scopes, which the gateway must refuse.
+#[derive(Debug)]
+pub enum ScopeProbe {
+    /// The gateway names no allowed scopes: any scope of the pool is accepted.
+    NotConfigured,
+    /// Not sent, and why.
+    Skip(String),
+    /// The token (never printed).
+    Token(SecretString),
+}
+
+/// Sends the unauthenticated and the tampered request, and the out-of-scope one when there is
+/// one. `token` is the valid token the tampered copy is made from; without it only the
+/// unauthenticated request is sent.
 pub async fn check(
     http: &reqwest::Client,
     mcp_url: &str,
     token: Option<&SecretString>,
+    scoped: ScopeProbe,
     timeout: Duration,
 ) -> (Vec<Check>, Vec<SecurityEvent>) {
     let mut checks = Vec::new();
     let mut events = Vec::new();
     let mut attempts: Vec<(&str, &str, Option<SecretString>)> = vec![("unauthenticated", "no token", None)];
+    match scoped {
+        ScopeProbe::NotConfigured => {}
+        ScopeProbe::Skip(why) => checks.push(Check::new(
+            Component::Security,
+            "missing-scope",
+            mcp_url,
+            Status::Skip,
+            format!("not sent: {why}"),
+        )),
+        ScopeProbe::Token(t) => {
+            attempts.push(("missing-scope", "a token without the allowed scopes", Some(t)));
+        }
+    }
     match token.map(|t| jwt::tampered(t.expose_secret())) {
         Some(Ok(bad)) => attempts.push(("tampered-token", "tampered token", Some(SecretString::from(bad)))),
         Some(Err(e)) => checks.push(Check::new(

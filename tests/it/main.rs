@@ -17,6 +17,7 @@ mod crash_campaign;
 mod deploy_e2e;
 mod engine_service;
 mod fault_campaign;
+mod gateway_options;
 mod import;
 mod plan_drift;
 mod plan_once;

@@ -129,6 +129,7 @@ prop_compose! {
                 credential_provider_name: Some("sre-agent-api-key".into()),
                 api_key: Some(SecretRef::Env("BACKEND_API_KEY".into())),
                 targets,
+                ..GatewayConfig::default()
             },
             tls: TlsConfig {
                 domain_name: domain,
@@ -382,6 +383,7 @@ prop_compose! {
                     .into_iter()
                     .map(|(name, spec, backend_url)| TargetConfig { name, spec, backend_url })
                     .collect(),
+                ..GatewayConfig::default()
             },
             tls: TlsConfig {
                 domain_name: tls.0,

@@ -86,6 +86,7 @@ impl Managed for Gateway<'_> {
             allowed_client: self.wanted.allowed_clients.first().map_or("", String::as_str),
             client_token: &token,
             tags: &plan.tags,
+            options: &self.wanted.options,
         };
         let gateway = while_role_propagates(self.cx, || {
             agentcore::create_gateway(&self.cx.clients().agentcore, &spec)
@@ -118,6 +119,7 @@ pub async fn gateway(cx: &StepCx) -> Result<(), DeployError> {
         role_arn: cx.require_output("role_arn").await?,
         discovery_url: cx.require_output("discovery_url").await?,
         allowed_clients: vec![cx.require_output("client_id").await?],
+        options: cx.plan().gateway_options.clone(),
     };
     let mut managed = Gateway {
         cx,
@@ -154,16 +156,32 @@ pub async fn gateway(cx: &StepCx) -> Result<(), DeployError> {
     Ok(())
 }
 
-/// Updates an existing gateway whose role or authorizer no longer matches the deployment (a new
-/// app client, pool or role after a config change).
+/// Updates an existing gateway whose settings no longer match the deployment (a new app client,
+/// pool or role after a config change, a changed gateway option, a change made outside the tool).
 async fn keep_in_line(
     cx: &StepCx,
     gateway: Resource,
     wanted: &GatewaySettings,
 ) -> Result<Resource, DeployError> {
-    if gateway.settings.as_ref().is_none_or(|s| s == wanted) {
+    let Some(live) = gateway.settings.as_ref().filter(|s| *s != wanted) else {
         return Ok(gateway);
-    }
+    };
+    let (now, want) = (&live.options, &wanted.options);
+    let changed: Vec<&str> = [
+        ("role", live.role_arn != wanted.role_arn),
+        (
+            "authorizer",
+            live.discovery_url != wanted.discovery_url || live.allowed_clients != wanted.allowed_clients,
+        ),
+        ("allowed scopes", now.allowed_scopes != want.allowed_scopes),
+        ("description", now.description != want.description),
+        ("semantic search", now.semantic_search != want.semantic_search),
+        ("exception level", now.debug_errors != want.debug_errors),
+        ("KMS key", now.kms_key_arn != want.kms_key_arn),
+    ]
+    .into_iter()
+    .filter_map(|(what, differs)| differs.then_some(what))
+    .collect();
     let plan = cx.plan();
     let spec = GatewaySpec {
         name: &plan.gateway_name,
@@ -172,6 +190,7 @@ async fn keep_in_line(
         allowed_client: wanted.allowed_clients.first().map_or("", String::as_str),
         client_token: "",
         tags: &plan.tags,
+        options: &wanted.options,
     };
     let updated = while_role_propagates(cx, || {
         agentcore::update_gateway(&cx.clients().agentcore, &gateway.id, &spec)
@@ -179,8 +198,9 @@ async fn keep_in_line(
     .await
     .map_err(cx.aws(plan.gateway_name.as_str()))?;
     cx.say(format!(
-        "updated gateway {}: role and authorizer follow the config",
-        gateway.id
+        "updated gateway {} in place: {} follow the config",
+        gateway.id,
+        changed.join(", ")
     ));
     Ok(updated)
 }

@@ -223,6 +223,7 @@ impl Mapper<'_> {
             credential_provider_name: self.id("credential_provider_name", "gateway.credential_provider_name"),
             api_key: self.secret("BACKEND_API_KEY", "gateway.api_key"),
             targets: self.targets(domain, config_dir),
+            ..GatewayConfig::default()
         }
     }
 
