@@ -150,10 +150,14 @@ async fn resolve<M: Managed>(cx: &StepCx, m: &M) -> Result<Option<Resolved<M::It
         (None, _) => Ledger::None,
     };
     let recorded_ours = entry.as_ref().is_some_and(|e| e.created_by_us);
-    // The earlier resource a new create replaces (its client token must differ).
-    let replaced = matches!(ledger, Ledger::Present { .. })
-        .then(|| recorded.clone())
-        .flatten();
+    // The earlier resource a new create replaces, gone or deleted (a target that left the config
+    // and came back, a stack deployed again after a cleanup): its client token must differ, or
+    // the service would answer the new create with the old resource.
+    let replaced = match ledger {
+        Ledger::Present { .. } => recorded.clone(),
+        Ledger::Deleted => entry.as_ref().and_then(|e| e.id.clone()),
+        Ledger::None | Ledger::Intended => None,
+    };
     let mut observed = Observed::NotLooked;
     let mut items: Vec<(String, M::Item)> = Vec::new();
     let mut sends = 0;
