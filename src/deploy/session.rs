@@ -94,6 +94,17 @@ pub fn apply_change(
         });
     }
     progress.line("config", &format!("applying the changed config:\n{diff}"));
+    if store.state.config.gateway.gateway_name != config.gateway.gateway_name {
+        progress.line(
+            "config",
+            &format!(
+                "replacing the gateway {} with {}: {}",
+                store.state.config.gateway.gateway_name,
+                config.gateway.gateway_name,
+                super::changes::REPLACE_GATEWAY
+            ),
+        );
+    }
     progress.line(
         "config",
         "note: new resources, the role's policy, the resource server's and app client's scopes, the \

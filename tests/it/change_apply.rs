@@ -275,3 +275,64 @@ fn repoint(look: &Look, gateway_id: &str, target_id: &str, uri: &str) {
             .expect("update behind the tool's back");
     });
 }
+
+/// A new `gateway_name` cannot be applied in place: `plan` shows a replace and says what it does
+/// to the URL; the deploy needs `--yes`; then the new gateway has every target, with a new URL,
+/// and the old gateway and its targets are gone.
+#[test]
+fn a_gateway_name_change_replaces_the_gateway() {
+    let emu = Emulator::start().expect("emulator");
+    let f = Fixture::with_config(&config("ren"));
+    let (first, _) = deploy_ok(&f, &emu);
+    let old_url = first["gateway_url"].as_str().expect("url").to_string();
+    let look = Look::new(&emu);
+    let old_id = look.gateways_named("sre-gw-ren").pop().expect("the gateway");
+
+    f.write(
+        "config.yaml",
+        &config("ren").replace("gateway_name: sre-gw-ren", "gateway_name: sre-gw-ren-v2"),
+    );
+    let (code, plan) = run(&f, &emu, "plan");
+    assert_eq!(code, 2);
+    let gateway = plan["changes"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["kind"] == "AgentCore gateway"))
+        .expect("the gateway");
+    assert_eq!(gateway["action"], "replace", "{gateway:#}");
+    assert_eq!(gateway["fields"][0]["before"], "sre-gw-ren");
+    assert!(
+        gateway["reason"].as_str().is_some_and(|r| r.contains("new URL")),
+        "{gateway:#}"
+    );
+    assert_eq!(plan["summary"]["replace"], 5, "the gateway and its four targets");
+    let refused = tool(&f, &emu)
+        .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(2), "a changed config needs --yes");
+    assert_eq!(look.gateways_named("sre-gw-ren-v2").len(), 0, "nothing was made");
+
+    let (second, stderr) = deploy_yes(&f, &emu);
+    assert!(
+        stderr.contains("replacing the gateway sre-gw-ren with sre-gw-ren-v2"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("deleted the replaced gateway sre-gw-ren"),
+        "{stderr}"
+    );
+    let new_url = second["gateway_url"].as_str().expect("url");
+    assert_ne!(new_url, old_url, "a new gateway, a new URL");
+    assert!(
+        look.gateways_named("sre-gw-ren").is_empty(),
+        "the old gateway is gone"
+    );
+    let new_id = look
+        .gateways_named("sre-gw-ren-v2")
+        .pop()
+        .expect("the new gateway");
+    assert_ne!(new_id, old_id);
+    assert_eq!(targets(&look, &new_id).len(), 4);
+    assert_eq!(run(&f, &emu, "plan").0, 0);
+    assert_eq!(run(&f, &emu, "drift").0, 0);
+}

@@ -78,7 +78,13 @@ impl Managed for Gateway<'_> {
     /// token must differ from the one that created it, or the service would answer with it.
     async fn create(&self, replaced: Option<&str>) -> Result<Resource, AwsError> {
         let plan = self.cx.plan();
-        let token = plan.client_token(&format!("gateway:{}", replaced.unwrap_or_default()));
+        // The name is part of the token: a gateway made under a new name (a replacement) is a
+        // new request, not a repeat of the first gateway's create.
+        let token = plan.client_token(&format!(
+            "gateway:{}:{}",
+            self.name(),
+            replaced.unwrap_or_default()
+        ));
         let spec = GatewaySpec {
             name: self.name(),
             role_arn: &self.wanted.role_arn,

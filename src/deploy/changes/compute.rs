@@ -1,84 +1,14 @@
-//! What a deploy would do, resource by resource: from the plan (what the config asks for), the
-//! state's ledger (what the deployment made) and what AWS shows now ([`super::observe::Live`]).
-//! Pure: no AWS, no I/O. `plan` prints it; `drift` reads it against the deployment's own
-//! recorded config (so every difference is a change made behind the tool's back).
-//!
-//! The rules are the steps' own: what is missing is created (again, if the ledger had it);
-//! settings the steps keep in line (the role's policy, the scopes, the gateway's role and
-//! authorizer, a target's spec location, provider and description, a spec object's content) are
-//! updates; a target whose spec changed since it read it is synchronized (an update); a target
-//! or spec object the ledger has and the config no longer names is deleted; a role, bucket or
-//! provider of the config's name that is not in the ledger is adopted (used as it is).
+//! The rules behind [`super::changes`], resource by resource.
 
-use schemars::JsonSchema;
-use serde::Serialize;
-
-use super::observe::{Live, ledger_id};
-use super::plan::Plan;
-use super::state::{LedgerStatus, ResourceKind, State};
+use super::{Action, Change, Field, KNOWN_AFTER, REPLACE_GATEWAY, renamed};
 use crate::aws::agentcore::target_description;
+use crate::deploy::observe::{Live, ledger_id};
+use crate::deploy::plan::Plan;
+use crate::deploy::state::{LedgerStatus, ResourceKind, State};
 
-/// What a deploy does with one resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Action {
-    Create,
-    Update,
-    /// The API cannot change a field in place: deleted and created again.
-    Replace,
-    Delete,
-    /// It exists under the config's name but not in the ledger: used as it is.
-    Adopt,
-    NoOp,
-}
-
-impl Action {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Create => "create",
-            Self::Update => "update",
-            Self::Replace => "replace",
-            Self::Delete => "delete",
-            Self::Adopt => "adopt",
-            Self::NoOp => "no-op",
-        }
-    }
-}
-
-/// One field that changes: its path, and its value before and after (`None`: absent).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct Field {
-    pub path: String,
-    pub before: Option<String>,
-    pub after: Option<String>,
-}
-
-/// One resource and what a deploy does with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct Change {
-    /// The resource kind, for the ledger.
-    #[serde(skip)]
-    #[schemars(skip)]
-    pub resource: ResourceKind,
-    /// The resource kind (`IAM role`, `gateway target`...).
-    pub kind: String,
-    pub name: String,
-    /// The service's id, when it has one.
-    pub id: Option<String>,
-    pub action: Action,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<Field>,
-    /// Why, for anything but a plain create or no-op.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-/// A value the deploy only learns when it creates what it depends on.
-pub const KNOWN_AFTER: &str = "(known after the deploy)";
-
-struct Changes<'a> {
+pub(super) struct Changes<'a> {
     state: Option<&'a State>,
-    out: Vec<Change>,
+    pub(super) out: Vec<Change>,
 }
 
 impl Changes<'_> {
@@ -167,13 +97,24 @@ fn canonical(json: &str) -> String {
     serde_json::from_str::<serde_json::Value>(json).map_or_else(|_| json.to_string(), |v| v.to_string())
 }
 
-/// Every resource of the deployment and what a deploy would do with it.
-pub fn changes(plan: &Plan, state: Option<&State>, live: &Live) -> Vec<Change> {
+impl<'a> Changes<'a> {
+    pub(super) fn new(state: Option<&'a State>) -> Self {
+        Self {
+            state,
+            out: Vec::new(),
+        }
+    }
+}
+
+/// The role and its policy, the Cognito pool, domain, resource server and client, the bucket and
+/// its spec objects, the provider. Returns the pool's and the client's ids, as far as known.
+pub(super) fn identity_and_storage(
+    c: &mut Changes<'_>,
+    plan: &Plan,
+    state: Option<&State>,
+    live: &Live,
+) -> (Option<String>, Option<String>) {
     let output = |key: &str| state.and_then(|s| s.outputs.get(key).cloned());
-    let mut c = Changes {
-        state,
-        out: Vec::new(),
-    };
 
     let role_there = live.role_arn.is_some();
     c.exists(
@@ -282,11 +223,22 @@ pub fn changes(plan: &Plan, state: Option<&State>, live: &Live) -> Vec<Change> {
         live.provider_arn.clone(),
         provider_there,
     );
+    (pool_id, client_id)
+}
 
+/// The gateway; `false` when it is replaced (its targets are then all made again).
+pub(super) fn gateway(
+    c: &mut Changes<'_>,
+    plan: &Plan,
+    state: Option<&State>,
+    live: &Live,
+    pool_id: Option<&str>,
+    client_id: Option<String>,
+) -> bool {
     // The gateway's role and authorizer follow the role, the pool and the app client.
     let gateway = live.gateway.as_ref();
     let wanted_role = plan.role_arn.clone();
-    let wanted_discovery = pool_id.as_deref().map(|p| plan.discovery_url(p));
+    let wanted_discovery = pool_id.map(|p| plan.discovery_url(p));
     let wanted_client = client_id.filter(|_| live.client_scopes.is_some());
     let want = &plan.gateway_options;
     let search = |on: bool| if on { "SEMANTIC" } else { "(none)" };
@@ -337,6 +289,33 @@ pub fn changes(plan: &Plan, state: Option<&State>, live: &Live) -> Vec<Change> {
             .collect()
         })
         .unwrap_or_default();
+    if let Some(old) = renamed(plan, state) {
+        // The name cannot change in place: a new gateway (a new URL), its targets made again.
+        c.push(
+            ResourceKind::Gateway,
+            &plan.gateway_name,
+            old.id.clone(),
+            Action::Replace,
+            vec![Field {
+                path: "name".into(),
+                before: Some(old.name.clone()),
+                after: Some(plan.gateway_name.clone()),
+            }],
+            Some(REPLACE_GATEWAY.into()),
+        );
+        for spec in &plan.specs {
+            let id = live.targets.get(&spec.target).map(|t| t.id.clone());
+            c.push(
+                ResourceKind::GatewayTarget,
+                &spec.target,
+                id,
+                Action::Replace,
+                Vec::new(),
+                Some(format!("made again in the new gateway {}", plan.gateway_name)),
+            );
+        }
+        return false;
+    }
     c.settings(
         ResourceKind::Gateway,
         &plan.gateway_name,
@@ -345,6 +324,12 @@ pub fn changes(plan: &Plan, state: Option<&State>, live: &Live) -> Vec<Change> {
         gateway_fields,
     );
 
+    true
+}
+
+/// The targets: compared, synchronized, created or deleted.
+pub(super) fn targets(c: &mut Changes<'_>, plan: &Plan, state: Option<&State>, live: &Live) {
+    let output = |key: &str| state.and_then(|s| s.outputs.get(key).cloned());
     let provider_arn = live.provider_arn.clone().or_else(|| output("provider_arn"));
     for spec in &plan.specs {
         let target = live.targets.get(&spec.target);
@@ -406,39 +391,5 @@ pub fn changes(plan: &Plan, state: Option<&State>, live: &Live) -> Vec<Change> {
                 );
             }
         }
-    }
-    c.out
-}
-
-/// How many of each action.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct Summary {
-    pub create: usize,
-    pub update: usize,
-    pub replace: usize,
-    pub delete: usize,
-    pub adopt: usize,
-    pub no_op: usize,
-}
-
-impl Summary {
-    pub fn of(changes: &[Change]) -> Self {
-        let mut s = Self::default();
-        for change in changes {
-            *match change.action {
-                Action::Create => &mut s.create,
-                Action::Update => &mut s.update,
-                Action::Replace => &mut s.replace,
-                Action::Delete => &mut s.delete,
-                Action::Adopt => &mut s.adopt,
-                Action::NoOp => &mut s.no_op,
-            } += 1;
-        }
-        s
-    }
-
-    /// Anything but no-ops.
-    pub fn changes(&self) -> usize {
-        self.create + self.update + self.replace + self.delete + self.adopt
     }
 }
