@@ -10,9 +10,12 @@ use std::io::Write;
 use std::path::Path;
 
 use super::Cx;
+use crate::aws::Clients;
 use crate::cli::RunArgs;
 use crate::config::load::load_or_new;
 use crate::config::{Config, Environment};
+use crate::deploy::changes::changes;
+use crate::deploy::observe::observe;
 use crate::deploy::plan::Plan;
 use crate::deploy::session;
 use crate::deploy::store::StateStore;
@@ -21,6 +24,7 @@ use crate::exit::ExitStatus;
 use crate::runner::screens::{Shown, show};
 use crate::runner::{Run, finish, runtime};
 use crate::ui::plan_view::{self, Existing};
+use crate::ui::review_changes;
 use crate::ui::screens::App;
 use crate::ui::wizard::{self, Ask, Context, Discovered, Section, Stopped, discover};
 use crate::validate::Severity;
@@ -140,16 +144,40 @@ pub fn run(args: &RunArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<Ended, Er
                 format!("the config changed since this deployment last ran; confirming applies:\n{diff}"),
             ));
         }
-        let view = plan_view::review(
-            &plan,
-            Some(&opened.state),
-            Existing {
-                roles: &found.roles,
-                buckets: &found.buckets,
-                certificate_due: certificate_due(&plan),
-            },
-            warnings,
-        );
+        let existing = Existing {
+            roles: &found.roles,
+            buckets: &found.buckets,
+            certificate_due: certificate_due(&plan),
+        };
+        // A deployment that has run is reviewed as `plan` shows it: what AWS has now, each
+        // field that changes. A fresh one from the state and what discovery found.
+        let live = if opened.state.steps.is_empty() {
+            None
+        } else {
+            let looked = runtime.block_on(async {
+                let clients = Clients::connect(&config.aws).await;
+                observe(&clients, &plan, Some(&opened.state)).await
+            });
+            match looked {
+                Ok(live) => Some(live),
+                Err(e) => {
+                    warnings.push(crate::validate::Finding::warning(
+                        "config",
+                        format!("cannot read the deployment from AWS ({e}): the review shows the state file's view"),
+                    ));
+                    None
+                }
+            }
+        };
+        let view = match &live {
+            Some(live) => review_changes::review(
+                &plan,
+                &changes(&plan, Some(&opened.state), live),
+                existing,
+                warnings,
+            ),
+            None => plan_view::review(&plan, Some(&opened.state), existing, warnings),
+        };
         let app = App::new(view, plan_view::steps(&plan, Some(&opened.state)));
         let options = args.run_options();
         let run = Run {

@@ -4,6 +4,7 @@
 //! runs them (`terminal`). Screens draw from state and never change it; the state changes only
 //! through events.
 pub mod plan_view;
+pub mod review_changes;
 pub mod screens;
 pub mod section;
 pub mod terminal;

@@ -20,6 +20,22 @@ pub struct Existing<'a> {
     pub certificate_due: bool,
 }
 
+/// The backends' certificate: brought as files, used as it is; from ACME, obtained when missing
+/// or due.
+pub fn certificate_item(plan: &Plan, existing: Existing<'_>) -> ReviewItem {
+    ReviewItem {
+        section: Section::Tls,
+        kind: "TLS certificate".into(),
+        name: plan.tls_domain.clone(),
+        action: if plan.certificate.is_some() && existing.certificate_due {
+            Action::Create
+        } else {
+            Action::Leave
+        },
+        fields: Vec::new(),
+    }
+}
+
 /// The review of `plan`: one item per resource, in step order.
 pub fn review(
     plan: &Plan,
@@ -47,6 +63,7 @@ pub fn review(
             kind: kind.label().into(),
             name: name.into(),
             action,
+            fields: Vec::new(),
         });
     };
     let role_found = existing.roles.contains(&plan.role_name);
@@ -163,17 +180,7 @@ pub fn review(
             pick(ResourceKind::GatewayTarget, &spec.target, false),
         );
     }
-    items.push(ReviewItem {
-        section: Section::Tls,
-        kind: "TLS certificate".into(),
-        name: plan.tls_domain.clone(),
-        // Brought as files: used as it is. From ACME: obtained when missing or due.
-        action: if plan.certificate.is_some() && existing.certificate_due {
-            Action::Create
-        } else {
-            Action::Leave
-        },
-    });
+    items.push(certificate_item(plan, existing));
     // A target an earlier run of this deployment made that the plan no longer names: deleted.
     if let Some(state) = state {
         let planned: BTreeSet<(ResourceKind, String)> = items_keys(&items);
@@ -185,6 +192,7 @@ pub fn review(
                     kind: entry.kind.label().into(),
                     name: entry.name.clone(),
                     action: Action::Delete,
+                    fields: Vec::new(),
                 });
             }
         }

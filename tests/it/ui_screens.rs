@@ -61,6 +61,7 @@ pub(crate) fn review_view() -> ReviewView {
         kind: kind.into(),
         name: name.into(),
         action,
+        fields: Vec::new(),
     };
     ReviewView {
         account: "123456789012".into(),
@@ -352,6 +353,39 @@ fn review_with_a_warning() {
         app.handle(Event::Key(KeyInput::Up));
     }
     snapshot("review", &app);
+}
+
+/// A re-run's review shows `plan`'s actions, with each changing field under its resource.
+#[test]
+fn review_of_a_rerun_shows_the_field_changes() {
+    let mut view = review_view();
+    view.items.push(ReviewItem {
+        section: Section::Gateway,
+        kind: "AgentCore gateway".into(),
+        name: "sre-agent-gateway".into(),
+        action: Action::Update,
+        fields: vec![("description".into(), "old -> new".into())],
+    });
+    view.items.push(ReviewItem {
+        section: Section::Gateway,
+        kind: "gateway target".into(),
+        name: "runbooks-api".into(),
+        action: Action::Delete,
+        fields: vec![(String::new(), "(no longer named)".into())],
+    });
+    let app = App::new(view, steps());
+    let screen = text(&render(&app, Theme::from_env(None), 120, 50));
+    assert!(screen.contains("1 to update, 1 to delete"), "{screen}");
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("sre-agent-gateway") && l.contains("update"))
+        .expect("the gateway's row");
+    assert!(
+        lines[at + 1].contains("description") && lines[at + 1].contains("old -> new"),
+        "{screen}"
+    );
+    assert!(screen.contains("(no longer named)"), "{screen}");
 }
 
 #[test]

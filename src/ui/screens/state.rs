@@ -324,6 +324,7 @@ mod tests {
             kind: "thing".into(),
             name: name.into(),
             action,
+            fields: Vec::new(),
         };
         ReviewView {
             account: "123456789012".into(),

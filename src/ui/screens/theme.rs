@@ -86,6 +86,8 @@ impl Theme {
             Action::Reuse => self.fg(Color::Blue, Modifier::empty()),
             Action::Leave => self.dim(),
             Action::Delete => self.fg(Color::Red, Modifier::BOLD),
+            Action::Update => self.fg(Color::Yellow, Modifier::BOLD),
+            Action::Replace => self.fg(Color::Magenta, Modifier::BOLD),
         }
     }
 

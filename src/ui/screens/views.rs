@@ -20,6 +20,10 @@ pub enum Action {
     Leave,
     /// Ours, but the config no longer names it (a target removed): the run deletes it.
     Delete,
+    /// There, with fields that differ from the config: the run changes them in place.
+    Update,
+    /// There, but a field the API cannot change in place differs: made again.
+    Replace,
 }
 
 impl Action {
@@ -29,6 +33,8 @@ impl Action {
             Self::Reuse => "reuse",
             Self::Leave => "leave",
             Self::Delete => "delete",
+            Self::Update => "update",
+            Self::Replace => "replace",
         }
     }
 }
@@ -48,6 +54,9 @@ pub struct ReviewItem {
     pub kind: String,
     pub name: String,
     pub action: Action,
+    /// For an update, replace or delete: each field that changes (`path`, `before -> after`),
+    /// and why (`""`, `(reason)`).
+    pub fields: Vec<(String, String)>,
 }
 
 /// Everything the review screen shows.

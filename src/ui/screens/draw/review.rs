@@ -1,5 +1,8 @@
-//! The review screen: every resource the plan creates, reuses or leaves, per step, with the
-//! validation warnings; a row of sections to go back to, and Deploy.
+//! The review screen: every resource the plan creates, reuses, leaves, updates, replaces or
+//! deletes, per step (an update's fields under it, as `plan` prints them), with the validation
+//! warnings; a row of sections to go back to, and Deploy.
+
+use std::fmt::Write as _;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -62,6 +65,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, review: &ReviewState, theme: T
                 format!("{} to leave", view.count(Action::Leave)),
                 theme.action(Action::Leave),
             ),
+            Span::raw(changed(view)),
             Span::raw(format!(", {} warning(s)", view.warnings.len())),
         ])),
         summary,
@@ -114,31 +118,55 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, review: &ReviewState, theme: T
     );
 }
 
+/// `, N to update, N to replace, N to delete`, for the counts that are not zero.
+fn changed(view: &ReviewView) -> String {
+    let mut text = String::new();
+    for action in [Action::Update, Action::Replace, Action::Delete] {
+        let n = view.count(action);
+        if n > 0 {
+            let _ = write!(text, ", {n} to {}", action.label());
+        }
+    }
+    text
+}
+
 fn items(view: &ReviewView, selected: Option<Section>, theme: Theme, wide: bool) -> Table<'_> {
-    let rows = view.items.iter().map(|item| {
+    let kind_width: u16 = if wide { 28 } else { 24 };
+    let rows = view.items.iter().flat_map(|item| {
         let row = Row::new(vec![
             Cell::from(item.section.name()),
             Cell::from(item.kind.as_str()),
             Cell::from(item.name.as_str()),
             Cell::from(Span::styled(item.action.label(), theme.action(item.action))),
         ]);
-        if Some(item.section) == selected {
+        let row = if Some(item.section) == selected {
             row.style(theme.selected())
         } else {
             row
-        }
+        };
+        // Each changing field on a line of its own under the resource, as `plan` prints it:
+        // the field in the kind column, `before -> after` in the name column.
+        let fields = item.fields.iter().map(move |(path, change)| {
+            Row::new(vec![
+                Cell::from(""),
+                Cell::from(Span::styled(format!("  {path}"), theme.dim())),
+                Cell::from(Span::styled(change.as_str(), theme.dim())),
+                Cell::from(""),
+            ])
+        });
+        std::iter::once(row).chain(fields)
     });
     let widths = if wide {
         [
             Constraint::Length(10),
-            Constraint::Length(28),
+            Constraint::Length(kind_width),
             Constraint::Fill(1),
             Constraint::Length(7),
         ]
     } else {
         [
             Constraint::Length(8),
-            Constraint::Length(24),
+            Constraint::Length(kind_width),
             Constraint::Fill(1),
             Constraint::Length(7),
         ]
