@@ -1,5 +1,6 @@
 //! A property of change management, against the emulator: for any sequence of config edits
-//! (a target added, a target removed, a backend moved, a target's spec template switched), each
+//! (a target added, a target removed, a backend moved, a target's spec template switched,
+//! semantic search turned on or off), each
 //! edit followed by `plan`, a deploy and `plan` again ends with "no changes" (exit 0 with
 //! `--detailed-exitcode`), the first `plan` shows a change whenever the edit changed anything,
 //! and the gateway has exactly the config's targets (no twins, none left behind).
@@ -37,10 +38,21 @@ struct Target {
 
 #[derive(Debug, Clone)]
 enum Edit {
-    Add { name: usize, spec: usize },
+    Add {
+        name: usize,
+        spec: usize,
+    },
     Remove(usize),
-    Move { target: usize, port: u16 },
-    Switch { target: usize, spec: usize },
+    Move {
+        target: usize,
+        port: u16,
+    },
+    Switch {
+        target: usize,
+        spec: usize,
+    },
+    /// Semantic search on or off.
+    Semantic(bool),
 }
 
 fn edit() -> impl Strategy<Value = Edit> {
@@ -49,12 +61,21 @@ fn edit() -> impl Strategy<Value = Edit> {
         (0..8_usize).prop_map(Edit::Remove),
         (0..8_usize, 9000..9100_u16).prop_map(|(target, port)| Edit::Move { target, port }),
         (0..8_usize, 0..SPECS.len()).prop_map(|(target, spec)| Edit::Switch { target, spec }),
+        any::<bool>().prop_map(Edit::Semantic),
     ]
 }
 
+/// The config's edited parts: its targets, and whether semantic search is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Model {
+    targets: Vec<Target>,
+    semantic: bool,
+}
+
 /// Applies an edit; whether it changed the config (an edit that cannot apply changes nothing).
-fn apply(targets: &mut Vec<Target>, edit: &Edit) -> bool {
-    let before = targets.clone();
+fn apply(model: &mut Model, edit: &Edit) -> bool {
+    let before = model.clone();
+    let targets = &mut model.targets;
     match *edit {
         Edit::Add { name, spec } => {
             if !targets.iter().any(|t| t.name == NAMES[name]) {
@@ -77,11 +98,13 @@ fn apply(targets: &mut Vec<Target>, edit: &Edit) -> bool {
             let i = target % targets.len();
             targets[i].spec = SPECS[spec];
         }
+        Edit::Semantic(on) => model.semantic = on,
     }
-    *targets != before
+    *model != before
 }
 
-fn config(n: usize, targets: &[Target]) -> String {
+fn config(n: usize, model: &Model) -> String {
+    let targets = &model.targets;
     let lines = targets.iter().fold(String::new(), |mut lines, t| {
         let _ = writeln!(
             lines,
@@ -93,7 +116,12 @@ fn config(n: usize, targets: &[Target]) -> String {
     let base = crate::support::deployment::config(&format!("pp{n}"));
     let start = base.find("  targets:\n").expect("targets") + "  targets:\n".len();
     let end = base.find("tls:").expect("tls");
-    format!("{}{lines}{}", &base[..start], &base[end..])
+    let semantic = if model.semantic {
+        "  semantic_search: true\n"
+    } else {
+        ""
+    };
+    format!("{}{lines}{semantic}{}", &base[..start], &base[end..])
 }
 
 static EMULATOR: std::sync::LazyLock<Emulator> =
@@ -112,17 +140,20 @@ proptest! {
         let _campaign = crate::support::heavy();
         let emu = &*EMULATOR;
         let n = CASE.fetch_add(1, Ordering::SeqCst);
-        let mut targets: Vec<Target> = NAMES[..4]
-            .iter()
-            .zip(SPECS)
-            .zip(8011..)
-            .map(|((name, spec), port)| Target { name, spec, port })
-            .collect();
-        let f = Fixture::with_config(&config(n, &targets));
+        let mut model = Model {
+            targets: NAMES[..4]
+                .iter()
+                .zip(SPECS)
+                .zip(8011..)
+                .map(|((name, spec), port)| Target { name, spec, port })
+                .collect(),
+            semantic: false,
+        };
+        let f = Fixture::with_config(&config(n, &model));
         deploy_ok(&f, emu);
         for edit in &edits {
-            let changed = apply(&mut targets, edit);
-            f.write("config.yaml", &config(n, &targets));
+            let changed = apply(&mut model, edit);
+            f.write("config.yaml", &config(n, &model));
             let (code, plan) = run(&f, emu, "plan");
             prop_assert_eq!(code, if changed { 2 } else { 0 }, "{:?}: {:#}", edit, plan);
             let output = tool(&f, emu)
@@ -148,7 +179,7 @@ proptest! {
                 .collect()
         });
         live.sort();
-        let mut wanted: Vec<String> = targets.iter().map(|t| t.name.to_string()).collect();
+        let mut wanted: Vec<String> = model.targets.iter().map(|t| t.name.to_string()).collect();
         wanted.sort();
         prop_assert_eq!(live, wanted);
     }
