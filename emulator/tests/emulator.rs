@@ -234,13 +234,41 @@ async fn cognito_create_user_pool() {
     assert!(emu.calls().iter().all(|c| c.service == "cognito-idp"));
 }
 
+/// An OpenAPI target whose spec is at `uri`.
+fn openapi_in_s3(uri: &str) -> agentcore::types::TargetConfiguration {
+    use agentcore::types::{
+        ApiSchemaConfiguration, McpTargetConfiguration, S3Configuration, TargetConfiguration,
+    };
+    TargetConfiguration::Mcp(McpTargetConfiguration::OpenApiSchema(ApiSchemaConfiguration::S3(
+        S3Configuration::builder().uri(uri).build(),
+    )))
+}
+
+/// The API key header from the provider `arn`.
+fn api_key(arn: &str) -> agentcore::types::CredentialProviderConfiguration {
+    use agentcore::types::{
+        ApiKeyCredentialLocation, CredentialProvider, CredentialProviderConfiguration,
+        CredentialProviderType, GatewayApiKeyCredentialProvider,
+    };
+    CredentialProviderConfiguration::builder()
+        .credential_provider_type(CredentialProviderType::ApiKey)
+        .credential_provider(CredentialProvider::ApiKeyCredentialProvider(
+            GatewayApiKeyCredentialProvider::builder()
+                .provider_arn(arn)
+                .credential_parameter_name("X-API-Key")
+                .credential_location(ApiKeyCredentialLocation::Header)
+                .build()
+                .expect("api key provider"),
+        ))
+        .build()
+        .expect("credential provider configuration")
+}
+
 #[tokio::test]
 async fn agentcore_gateway_and_target() {
     use agentcore::types::{
-        ApiKeyCredentialLocation, ApiSchemaConfiguration, AuthorizerConfiguration, CredentialProvider,
-        CredentialProviderConfiguration, CredentialProviderType, CustomJwtAuthorizerConfiguration,
-        GatewayApiKeyCredentialProvider, GatewayProtocolType, GatewayStatus, McpTargetConfiguration,
-        S3Configuration, TargetConfiguration, TargetStatus,
+        ApiSchemaConfiguration, AuthorizerConfiguration, CustomJwtAuthorizerConfiguration,
+        GatewayProtocolType, GatewayStatus, McpTargetConfiguration, TargetConfiguration, TargetStatus,
     };
 
     let emu = start();
@@ -288,27 +316,10 @@ async fn agentcore_gateway_and_target() {
         .create_gateway_target()
         .gateway_identifier(&id)
         .name("k8s-api")
-        .target_configuration(TargetConfiguration::Mcp(McpTargetConfiguration::OpenApiSchema(
-            ApiSchemaConfiguration::S3(
-                S3Configuration::builder()
-                    .uri("s3://sre-agent-specs-test/sre-agent/specs/k8s-api.yaml")
-                    .build(),
-            ),
-        )))
-        .credential_provider_configurations(
-            CredentialProviderConfiguration::builder()
-                .credential_provider_type(CredentialProviderType::ApiKey)
-                .credential_provider(CredentialProvider::ApiKeyCredentialProvider(
-                    GatewayApiKeyCredentialProvider::builder()
-                        .provider_arn(provider.credential_provider_arn())
-                        .credential_parameter_name("X-API-Key")
-                        .credential_location(ApiKeyCredentialLocation::Header)
-                        .build()
-                        .expect("api key provider"),
-                ))
-                .build()
-                .expect("credential provider configuration"),
-        )
+        .target_configuration(openapi_in_s3(
+            "s3://sre-agent-specs-test/sre-agent/specs/k8s-api.yaml",
+        ))
+        .credential_provider_configurations(api_key(provider.credential_provider_arn()))
         .send()
         .await
         .expect("CreateGatewayTarget");
@@ -360,23 +371,8 @@ async fn agentcore_gateway_and_target() {
         .target_id(&target_id)
         .name("k8s-api")
         .description("moved")
-        .target_configuration(TargetConfiguration::Mcp(McpTargetConfiguration::OpenApiSchema(
-            ApiSchemaConfiguration::S3(S3Configuration::builder().uri(moved).build()),
-        )))
-        .credential_provider_configurations(
-            CredentialProviderConfiguration::builder()
-                .credential_provider_type(CredentialProviderType::ApiKey)
-                .credential_provider(CredentialProvider::ApiKeyCredentialProvider(
-                    GatewayApiKeyCredentialProvider::builder()
-                        .provider_arn(provider.credential_provider_arn())
-                        .credential_parameter_name("X-API-Key")
-                        .credential_location(ApiKeyCredentialLocation::Header)
-                        .build()
-                        .expect("api key provider"),
-                ))
-                .build()
-                .expect("credential provider configuration"),
-        )
+        .target_configuration(openapi_in_s3(moved))
+        .credential_provider_configurations(api_key(provider.credential_provider_arn()))
         .send()
         .await
         .expect("UpdateGatewayTarget");

@@ -186,22 +186,6 @@ pub async fn create_target(c: &Client, spec: &TargetSpec<'_>) -> Result<Resource
     Ok(target_resource!(out))
 }
 
-pub async fn get_target(c: &Client, gateway_id: &str, target_id: &str) -> Result<Option<Resource>, AwsError> {
-    match call(
-        "bedrock-agentcore:GetGatewayTarget",
-        c.get_gateway_target()
-            .gateway_identifier(gateway_id)
-            .target_id(target_id)
-            .send(),
-    )
-    .await
-    {
-        Ok(out) => Ok(Some(target_resource!(out))),
-        Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
 /// A target as `ListGatewayTargets` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetSummary {

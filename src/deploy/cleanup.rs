@@ -286,7 +286,7 @@ async fn delete(clients: &Clients, entry: &LedgerEntry, deployment_id: &str) -> 
             let Some(id) = id else { return Ok(false) };
             let deleted = gone(agentcore::delete_target(&clients.agentcore, &parent, &id).await)?;
             await_gone(|| async {
-                agentcore::get_target(&clients.agentcore, &parent, &id)
+                crate::aws::targets::target_settings(&clients.agentcore, &parent, &id)
                     .await
                     .map(|t| t.is_some())
             })

@@ -193,6 +193,18 @@ fn token_url(config: &Config, deployed: Option<&Deployed>) -> Option<String> {
     })
 }
 
+/// The token endpoint and the app client: the config's, else the deployment's.
+fn app_client(req: &Request<'_>) -> (Option<String>, Option<String>) {
+    let url = token_url(req.config, req.deployed.as_ref());
+    let client_id = req
+        .config
+        .cognito
+        .client_id
+        .clone()
+        .or_else(|| req.deployed.as_ref().and_then(|d| d.client_id.clone()));
+    (url, client_id)
+}
+
 /// With `gateway.allowed_scopes`: a token of the app client carrying only its other scopes.
 async fn scope_probe(req: &Request<'_>, http: &reqwest::Client) -> security::ScopeProbe {
     let config = req.config;
@@ -211,12 +223,7 @@ async fn scope_probe(req: &Request<'_>, http: &reqwest::Client) -> security::Sco
             "every scope of the app client is allowed, so no token of the deployment lacks them".into(),
         );
     }
-    let url = token_url(config, req.deployed.as_ref());
-    let client_id = config
-        .cognito
-        .client_id
-        .clone()
-        .or_else(|| req.deployed.as_ref().and_then(|d| d.client_id.clone()));
+    let (url, client_id) = app_client(req);
     let (Some(url), Some(client_id), Some(secret)) = (url, client_id, &req.client_secret) else {
         return security::ScopeProbe::Skip("no app client or client secret (see the auth checks)".into());
     };
@@ -238,12 +245,7 @@ async fn token(
     now: OffsetDateTime,
 ) -> (Vec<Check>, Option<auth::Token>) {
     let config = req.config;
-    let url = token_url(config, req.deployed.as_ref());
-    let client_id = config
-        .cognito
-        .client_id
-        .clone()
-        .or_else(|| req.deployed.as_ref().and_then(|d| d.client_id.clone()));
+    let (url, client_id) = app_client(req);
     let skip = |why: &str| {
         (
             vec![Check::new(

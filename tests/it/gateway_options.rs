@@ -40,6 +40,17 @@ fn settings(look: &Look, id: &str) -> (bool, bool, Option<String>, String, Vec<S
     )
 }
 
+/// A gateway with none of the options: the tool's own description, nothing else.
+fn none_set() -> (bool, bool, Option<String>, String, Vec<String>) {
+    (
+        false,
+        false,
+        None,
+        "SRE agent gateway (sre-agent-deploy)".into(),
+        Vec::new(),
+    )
+}
+
 fn deploy(f: &Fixture, emu: &Emulator) -> serde_json::Value {
     let output = f
         .cmd()
@@ -111,16 +122,7 @@ fn gateway_options_are_applied_in_place_and_allowed_scopes_are_enforced() {
     let url = first["gateway_url"].as_str().expect("url").to_string();
     let look = Look::new(&emu);
     let id = look.gateways_named("sre-opt-gw").pop().expect("gateway");
-    assert_eq!(
-        settings(&look, &id),
-        (
-            false,
-            false,
-            None,
-            "SRE agent gateway (sre-agent-deploy)".into(),
-            Vec::new()
-        )
-    );
+    assert_eq!(settings(&look, &id), none_set());
     let (code, report) = verify(&f, &emu);
     assert_eq!(code, 0, "{report:#}");
     let all = checks(&report);
@@ -211,15 +213,6 @@ fn gateway_options_are_applied_in_place_and_allowed_scopes_are_enforced() {
     assert_eq!(code, 2);
     let third = deploy(&f, &emu);
     assert_eq!(third["gateway_url"].as_str(), Some(url.as_str()));
-    assert_eq!(
-        settings(&look, &id),
-        (
-            false,
-            false,
-            None,
-            "SRE agent gateway (sre-agent-deploy)".into(),
-            Vec::new()
-        )
-    );
+    assert_eq!(settings(&look, &id), none_set());
     assert_eq!(run(&f, &emu, "plan").0, 0);
 }

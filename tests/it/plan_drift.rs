@@ -72,6 +72,17 @@ pub fn changed(
         .collect()
 }
 
+/// `plan` exits 2 and shows exactly these `(kind, name, action)` besides its no-ops.
+pub fn assert_plan(f: &Fixture, emu: &Emulator, expected: &[(&str, &str, &str)]) {
+    let (code, plan) = run(f, emu, "plan");
+    assert_eq!(code, 2, "{plan:#}");
+    assert_eq!(
+        changed(&plan, "changes", "action", "no-op"),
+        set(expected),
+        "{plan:#}"
+    );
+}
+
 pub fn set(items: &[(&str, &str, &str)]) -> BTreeSet<(String, String, String)> {
     items
         .iter()
@@ -201,18 +212,16 @@ fn drift_lists_what_changed_behind_the_tools_back_and_a_rerun_repairs_it() {
             .as_str()
             .is_some_and(|f| f.contains("a deploy puts it back"))
     );
-    let (code, plan) = run(&f, &emu, "plan");
-    assert_eq!(code, 2);
-    assert_eq!(
-        changed(&plan, "changes", "action", "no-op"),
-        set(&[
+    assert_plan(
+        &f,
+        &emu,
+        &[
             ("gateway target", "logs-api", "create"),
             ("AgentCore gateway", "sre-gw-pd", "update"),
             ("IAM role policy", "sre-agent-deploy-sre-e2e-pd", "update"),
             ("S3 object", "sre-agent/specs/metrics-api.yaml", "update"),
             ("Cognito resource server", "sre-agent", "update"),
-        ]),
-        "{plan:#}"
+        ],
     );
     assert_eq!(writes(&emu), Vec::<String>::new(), "plan and drift only read");
 
