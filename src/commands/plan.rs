@@ -38,9 +38,9 @@ pub struct DriftReport {
     pub summary: DriftSummary,
 }
 
-/// The config, its state (if the deployment ran) and the plan of that config.
+/// The config, its state (if the deployment ran) and, for `plan`, the plan of that config.
 struct Loaded {
-    plan: Plan,
+    plan: Option<Plan>,
     base_dir: std::path::PathBuf,
     state: Option<State>,
     config: crate::config::Config,
@@ -49,11 +49,14 @@ struct Loaded {
 
 /// `sre-agent-deploy plan`.
 pub fn plan(args: &PlanArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let Some(loaded) = prepare(args, cx, out)? else {
+    let Some(loaded) = prepare(args, cx, out, true)? else {
         return Ok(ExitStatus::Invalid);
     };
-    let live = look(cx, &loaded.config, &loaded.plan, loaded.state.as_ref())?;
-    let changes = changes(&loaded.plan, loaded.state.as_ref(), &live);
+    let Some(plan) = &loaded.plan else {
+        return Ok(ExitStatus::Invalid);
+    };
+    let live = look(cx, &loaded.config, plan, loaded.state.as_ref())?;
+    let changes = changes(plan, loaded.state.as_ref(), &live);
     let report = PlanReport {
         deployment_id: loaded.state.as_ref().map(|s| s.deployment_id.clone()),
         summary: Summary::of(&changes),
@@ -65,7 +68,8 @@ pub fn plan(args: &PlanArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitSta
 
 /// `sre-agent-deploy drift`.
 pub fn drift_of(args: &PlanArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let Some(loaded) = prepare(args, cx, out)? else {
+    // The config's own plan is not needed: drift compares with the recorded config's.
+    let Some(loaded) = prepare(args, cx, out, false)? else {
         return Ok(ExitStatus::Invalid);
     };
     let Some(state) = loaded.state.as_ref() else {
@@ -95,9 +99,14 @@ fn detailed(args: &PlanArgs, changed: bool) -> ExitStatus {
     }
 }
 
-/// Loads and validates the config, finds its state, makes its plan. `None` when the config is
-/// invalid (the report is printed).
-fn prepare(args: &PlanArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<Option<Loaded>, Error> {
+/// Loads and validates the config, finds its state, makes its plan (when `with_plan`). `None`
+/// when the config is invalid (the report is printed).
+fn prepare(
+    args: &PlanArgs,
+    cx: &Cx<'_>,
+    out: &mut dyn Write,
+    with_plan: bool,
+) -> Result<Option<Loaded>, Error> {
     let loaded = load(&args.common.config, cx.env, &args.common.overrides()?)?;
     cx.notices(&loaded);
     let result = loaded.validate(cx.env);
@@ -114,7 +123,11 @@ fn prepare(args: &PlanArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<Option<L
         .map(|s| s.deployment_id.clone())
         .or_else(|| config.deployment.deployment_id.clone())
         .unwrap_or_else(|| "sre-new".into());
-    let plan = Plan::new(&config, &id, &loaded.base_dir)?;
+    let plan = if with_plan {
+        Some(Plan::new(&config, &id, &loaded.base_dir)?)
+    } else {
+        None
+    };
     let rerun = format!(
         "sre-agent-deploy --non-interactive --config {}",
         args.common.config.display()
