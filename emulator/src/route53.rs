@@ -4,7 +4,8 @@
 //! does `GetChange` say `INSYNC`. Here that takes [`Route53::set_propagation`] (default 1 s); at
 //! that moment each change is also handed to the DNS sink (a test's authoritative DNS, such as
 //! pebble-challtestsrv), so a client that does not wait for `INSYNC` sees what it would see for
-//! real: a record not served yet.
+//! real: a record not served yet. A `DELETE` of a record that is not there is refused with the
+//! service's `InvalidChangeBatch` ("... but it was not found"), where moto lets it pass.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -97,6 +98,58 @@ impl Route53 {
             replace_between(&xml, "<Status>", "</Status>", "PENDING")
         })
         .await
+    }
+
+    /// The service's refusal of a batch that deletes a record the zone does not hold; `None` to
+    /// let moto run it.
+    pub async fn refuse_missing_delete(
+        &self,
+        parts: &hyper::http::request::Parts,
+        request: &[u8],
+        moto: std::net::SocketAddr,
+    ) -> Option<Resp> {
+        let batch = parse_changes(&String::from_utf8_lossy(request));
+        let deletes: Vec<&DnsChange> = batch.iter().filter(|c| c.action == "DELETE").collect();
+        if deletes.is_empty() {
+            return None;
+        }
+        let mut list = parts.clone();
+        list.method = hyper::Method::GET;
+        list.uri = parts.uri.path().trim_end_matches('/').parse().ok()?;
+        list.headers.remove(hyper::header::CONTENT_LENGTH);
+        let answer = super::proxy::forward(list, Bytes::new(), moto).await.ok()?;
+        let xml = answer.into_body().collect().await.ok()?.to_bytes();
+        let xml = String::from_utf8_lossy(&xml);
+        let held: Vec<(String, String, Vec<String>)> = elements(&xml, "ResourceRecordSet")
+            .into_iter()
+            .map(|set| {
+                let first = |tag: &str| {
+                    elements(set, tag)
+                        .first()
+                        .map(|v| unescape(v))
+                        .unwrap_or_default()
+                };
+                let values = elements(set, "Value").into_iter().map(unescape).collect();
+                (first("Name"), first("Type"), values)
+            })
+            .collect();
+        let missing = deletes.into_iter().find(|d| {
+            !held.iter().any(|(name, kind, values)| {
+                name.trim_end_matches('.') == d.name.trim_end_matches('.')
+                    && *kind == d.record_type
+                    && *values == d.values
+            })
+        })?;
+        Some(super::proxy::reply_to_response(super::wire::Reply::query_error(
+            "route53",
+            400,
+            true,
+            "InvalidChangeBatch",
+            &format!(
+                "[Tried to delete resource record set [name='{}', type='{}'] but it was not found]",
+                missing.name, missing.record_type
+            ),
+        )))
     }
 
     /// moto's `GetChange` answer, PENDING while the change has not reached the name servers.

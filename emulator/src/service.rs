@@ -76,6 +76,7 @@ impl Behaviour {
             "CreateGateway" | "UpdateGateway" => self.role_not_assumable(body),
             "CreateUserPoolDomain" => domain_taken(parts, body, moto).await,
             "SynchronizeGatewayTargets" => Some(self.targets.synchronize(parts, body, moto).await),
+            "ChangeResourceRecordSets" => self.route53.refuse_missing_delete(parts, body, moto).await,
             _ => None,
         }
     }

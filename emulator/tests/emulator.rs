@@ -1262,4 +1262,44 @@ async fn route53_changes_are_pending_until_they_reach_the_name_servers() {
         operations(&emu).contains(&"ChangeResourceRecordSets".to_string()),
         "named in the call log"
     );
+
+    // Deleting what the zone does not hold is the service's InvalidChangeBatch (moto lets it pass).
+    let delete = |value: &str| {
+        ChangeBatch::builder()
+            .changes(
+                Change::builder()
+                    .action(ChangeAction::Delete)
+                    .resource_record_set(
+                        ResourceRecordSet::builder()
+                            .name("_acme-challenge.acme.test.")
+                            .r#type(RrType::Txt)
+                            .ttl(60)
+                            .resource_records(ResourceRecord::builder().value(value).build().expect("rr"))
+                            .build()
+                            .expect("rrset"),
+                    )
+                    .build()
+                    .expect("change"),
+            )
+            .build()
+            .expect("batch")
+    };
+    let refused = r53
+        .change_resource_record_sets()
+        .hosted_zone_id(&zone_id)
+        .change_batch(delete("\"never-written\""))
+        .send()
+        .await
+        .expect_err("not there");
+    assert_eq!(refused.code(), Some("InvalidChangeBatch"));
+    assert!(
+        refused.message().is_some_and(|m| m.contains("not found")),
+        "{refused:?}"
+    );
+    r53.change_resource_record_sets()
+        .hosted_zone_id(&zone_id)
+        .change_batch(delete("\"two\""))
+        .send()
+        .await
+        .expect("the record the zone holds is deleted");
 }

@@ -98,3 +98,29 @@ fn a_deploy_gets_the_certificate_over_dns_01() {
         .assert()
         .code(0);
 }
+
+/// A DELETE sent again after its answer was lost meets the service's "not found": the record is
+/// gone, which is what was wanted, so the second removal succeeds too.
+#[test]
+fn removing_a_record_twice_is_not_an_error() {
+    use sre_agent_deploy::aws::route53::{delete_txt, upsert_txt, zone_for};
+    let emu = crate::support::emulator::Emulator::start().expect("emulator");
+    emu.set_dns_propagation(std::time::Duration::ZERO);
+    let look = crate::support::look::Look::new(&emu);
+    let zone = look.hosted_zone("twice.test");
+    let c = look.route53();
+    look.rt.block_on(async {
+        let found = zone_for(&c, "backend.twice.test").await.expect("zone lookup");
+        assert_eq!(found.as_deref(), Some(zone.trim_start_matches("/hostedzone/")));
+        let name = "_acme-challenge.backend.twice.test";
+        upsert_txt(&c, &found.clone().expect("zone"), name, "token-value")
+            .await
+            .expect("upsert");
+        for attempt in ["first", "again"] {
+            delete_txt(&c, &found.clone().expect("zone"), name, "token-value")
+                .await
+                .unwrap_or_else(|e| panic!("{attempt} delete: {e}"));
+        }
+    });
+    assert!(look.challenge_records(&zone).is_empty());
+}

@@ -334,3 +334,65 @@ fn a_gateway_name_change_replaces_the_gateway() {
     assert_eq!(run(&f, &emu, "plan").0, 0);
     assert_eq!(run(&f, &emu, "drift").0, 0);
 }
+
+/// Every operation a change in place sends has its answer lost once, after it ran (the service
+/// did the work; the SDK resends it): the re-run still ends with exactly the config's targets,
+/// the moved backend's target synchronized, and nothing left to plan.
+#[test]
+fn changes_in_place_survive_lost_answers() {
+    use crate::support::emulator::{FaultKind, FaultRule};
+    let emu = Emulator::start().expect("emulator");
+    emu.set_update_time(Duration::from_millis(300));
+    emu.set_sync_time(Duration::from_millis(300));
+    let f = Fixture::with_config(&config("lost"));
+    deploy_ok(&f, &emu);
+    let look = Look::new(&emu);
+    let gateway_id = look.gateways_named("sre-gw-lost").pop().expect("the gateway");
+    let k8s = targets(&look, &gateway_id)
+        .into_iter()
+        .find(|(n, _, _)| n == "k8s-api")
+        .map(|(_, id, _)| id)
+        .expect("k8s-api");
+    repoint(&look, &gateway_id, &k8s, "s3://elsewhere/other.yaml");
+    f.write(
+        "config.yaml",
+        &config("lost")
+            .replace(
+                "https://backend.sre-agent.internal:8012",
+                "https://logs.sre-agent.internal:9012",
+            )
+            .replace(
+                "    - {name: runbooks-api, spec: runbooks, backend_url: \"https://backend.sre-agent.internal:8014\"}\n",
+                "",
+            ),
+    );
+    for op in [
+        "UpdateGatewayTarget",
+        "SynchronizeGatewayTargets",
+        "DeleteGatewayTarget",
+        "DeleteObject",
+        "PutObject",
+    ] {
+        emu.faults()
+            .add_rule(FaultRule::times(op, FaultKind::LoseResponse, 1));
+    }
+    emu.clear_calls();
+    deploy_yes(&f, &emu);
+    let lost: Vec<String> = emu
+        .calls()
+        .into_iter()
+        .filter(|c| c.fault == Some(FaultKind::LoseResponse))
+        .map(|c| c.operation)
+        .collect();
+    assert_eq!(lost.len(), 5, "every lost answer was injected: {lost:?}");
+    let names: Vec<String> = targets(&look, &gateway_id)
+        .into_iter()
+        .map(|(n, _, _)| n)
+        .collect();
+    assert_eq!(
+        names,
+        ["k8s-api", "logs-api", "metrics-api"],
+        "no twins, none left behind"
+    );
+    assert_eq!(run(&f, &emu, "plan").0, 0);
+}
