@@ -21,6 +21,9 @@ pub enum FaultKind {
     LoseResponse,
     /// Wait this long, then handle the call normally.
     Delay(Duration),
+    /// S3's 409 `ConditionalRequestConflict`: another conditional write to the key won the race
+    /// (moto never answers it). The operation does not run.
+    ConditionalConflict,
 }
 
 impl FaultKind {
@@ -31,6 +34,7 @@ impl FaultKind {
             Self::Reset => 2,
             Self::LoseResponse => 3,
             Self::Delay(_) => 4,
+            Self::ConditionalConflict => 5,
         }
     }
 }
@@ -107,11 +111,17 @@ pub struct FaultCounts {
     pub reset: u64,
     pub lose_response: u64,
     pub delay: u64,
+    pub conditional_conflict: u64,
 }
 
 impl FaultCounts {
     pub fn total(&self) -> u64 {
-        self.throttle + self.server_error + self.reset + self.lose_response + self.delay
+        self.throttle
+            + self.server_error
+            + self.reset
+            + self.lose_response
+            + self.delay
+            + self.conditional_conflict
     }
 }
 
@@ -186,7 +196,7 @@ struct ActiveRule {
 struct State {
     latency: Duration,
     rules: Vec<Option<ActiveRule>>,
-    counts: [u64; 5],
+    counts: [u64; 6],
     freeze: Option<Freeze>,
 }
 
@@ -300,6 +310,7 @@ impl Faults {
             reset: c[2],
             lose_response: c[3],
             delay: c[4],
+            conditional_conflict: c[5],
         }
     }
 

@@ -281,6 +281,11 @@ async fn handle(req: Request<Incoming>, shared: &Shared, reset: &AtomicBool) -> 
     let outcome = match decision.fault {
         Some(FaultKind::Throttle) => Some(reply_to_response(wire::throttle(&info))),
         Some(FaultKind::ServerError(status)) => Some(reply_to_response(wire::server_error(&info, status))),
+        Some(FaultKind::ConditionalConflict) => Some(reply_to_response(wire::Reply::s3_error(
+            409,
+            "ConditionalRequestConflict",
+            "A conflicting conditional operation is currently in progress against this resource. Please try again.",
+        ))),
         Some(FaultKind::Reset) => None,
         Some(FaultKind::LoseResponse) => {
             // The operation really runs; only its answer is lost.

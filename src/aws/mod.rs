@@ -10,6 +10,7 @@ pub mod iam;
 pub mod resend;
 pub mod route53;
 pub mod s3;
+pub mod s3_conditional;
 pub mod targets;
 pub mod trace;
 

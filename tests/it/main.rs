@@ -24,6 +24,7 @@ mod plan_once;
 mod plan_property;
 mod preflight;
 mod properties;
+mod s3_conditional;
 mod schema_drift;
 mod secret_scan;
 mod state_files;
