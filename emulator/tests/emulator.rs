@@ -1194,11 +1194,11 @@ async fn route53_changes_are_pending_until_they_reach_the_name_servers() {
         .await
         .expect("zone");
     let zone_id = zone.hosted_zone().map(|z| z.id().to_string()).expect("zone id");
-    let change = |value: &str| {
+    let batch = |action: ChangeAction, value: &str| {
         ChangeBatch::builder()
             .changes(
                 Change::builder()
-                    .action(ChangeAction::Upsert)
+                    .action(action)
                     .resource_record_set(
                         ResourceRecordSet::builder()
                             .name("_acme-challenge.acme.test.")
@@ -1219,7 +1219,7 @@ async fn route53_changes_are_pending_until_they_reach_the_name_servers() {
         let answer = r53
             .change_resource_record_sets()
             .hosted_zone_id(&zone_id)
-            .change_batch(change(value))
+            .change_batch(batch(ChangeAction::Upsert, value))
             .send()
             .await
             .expect("change");
@@ -1264,30 +1264,10 @@ async fn route53_changes_are_pending_until_they_reach_the_name_servers() {
     );
 
     // Deleting what the zone does not hold is the service's InvalidChangeBatch (moto lets it pass).
-    let delete = |value: &str| {
-        ChangeBatch::builder()
-            .changes(
-                Change::builder()
-                    .action(ChangeAction::Delete)
-                    .resource_record_set(
-                        ResourceRecordSet::builder()
-                            .name("_acme-challenge.acme.test.")
-                            .r#type(RrType::Txt)
-                            .ttl(60)
-                            .resource_records(ResourceRecord::builder().value(value).build().expect("rr"))
-                            .build()
-                            .expect("rrset"),
-                    )
-                    .build()
-                    .expect("change"),
-            )
-            .build()
-            .expect("batch")
-    };
     let refused = r53
         .change_resource_record_sets()
         .hosted_zone_id(&zone_id)
-        .change_batch(delete("\"never-written\""))
+        .change_batch(batch(ChangeAction::Delete, "\"never-written\""))
         .send()
         .await
         .expect_err("not there");
@@ -1298,7 +1278,7 @@ async fn route53_changes_are_pending_until_they_reach_the_name_servers() {
     );
     r53.change_resource_record_sets()
         .hosted_zone_id(&zone_id)
-        .change_batch(delete("\"two\""))
+        .change_batch(batch(ChangeAction::Delete, "\"two\""))
         .send()
         .await
         .expect("the record the zone holds is deleted");

@@ -54,18 +54,7 @@ pub async fn read(c: &Client, bucket: &str, key: &str) -> Result<Option<Versione
 
 /// Writes `body` only if no object has the key (`If-None-Match: *`).
 pub async fn create(c: &Client, bucket: &str, key: &str, body: &[u8]) -> Result<Written, AwsError> {
-    let sent = c
-        .put_object()
-        .bucket(bucket)
-        .key(key)
-        .if_none_match("*")
-        .body(ByteStream::from(body.to_vec()))
-        .send()
-        .await;
-    written(
-        "s3:PutObject",
-        sent.map(|out| out.e_tag().unwrap_or_default().to_string()),
-    )
+    put(c, bucket, key, body, None).await
 }
 
 /// Replaces the object only if its ETag is still `etag` (`If-Match`).
@@ -76,14 +65,27 @@ pub async fn replace(
     body: &[u8],
     etag: &str,
 ) -> Result<Written, AwsError> {
-    let sent = c
+    put(c, bucket, key, body, Some(etag)).await
+}
+
+/// A PutObject under `If-Match: etag`, or `If-None-Match: *` without one.
+async fn put(
+    c: &Client,
+    bucket: &str,
+    key: &str,
+    body: &[u8],
+    etag: Option<&str>,
+) -> Result<Written, AwsError> {
+    let request = c
         .put_object()
         .bucket(bucket)
         .key(key)
-        .if_match(etag)
-        .body(ByteStream::from(body.to_vec()))
-        .send()
-        .await;
+        .body(ByteStream::from(body.to_vec()));
+    let request = match etag {
+        Some(etag) => request.if_match(etag),
+        None => request.if_none_match("*"),
+    };
+    let sent = request.send().await;
     written(
         "s3:PutObject",
         sent.map(|out| out.e_tag().unwrap_or_default().to_string()),
