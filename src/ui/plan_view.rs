@@ -197,6 +197,11 @@ pub fn review(
             }
         }
     }
+    view(plan, items, warnings)
+}
+
+/// The review screen's data: the plan's account, region and deployment, and these rows.
+pub fn view(plan: &Plan, items: Vec<ReviewItem>, warnings: Vec<Finding>) -> ReviewView {
     ReviewView {
         account: plan.account.clone(),
         region: plan.region.clone(),

@@ -2,7 +2,7 @@
 //! for a deployment that has run, the wizard reads what AWS shows and reviews each resource's
 //! action, with the fields that change, before → after.
 
-use super::plan_view::{Existing, certificate_item};
+use super::plan_view::{Existing, certificate_item, view};
 use super::screens::{Action, ReviewItem, ReviewView};
 use super::section::Section;
 use crate::deploy::changes::{self, Change};
@@ -66,13 +66,7 @@ fn item(change: &Change) -> ReviewItem {
 pub fn review(plan: &Plan, changes: &[Change], existing: Existing<'_>, warnings: Vec<Finding>) -> ReviewView {
     let mut items: Vec<ReviewItem> = changes.iter().map(item).collect();
     items.push(certificate_item(plan, existing));
-    ReviewView {
-        account: plan.account.clone(),
-        region: plan.region.clone(),
-        deployment_id: plan.deployment_id.clone(),
-        items,
-        warnings,
-    }
+    view(plan, items, warnings)
 }
 
 #[cfg(test)]
