@@ -5,7 +5,7 @@
 //! LOCAL_AWS_LATENCY_MS=50 adds 50 ms to every call.
 //! LOCAL_AWS_READY_GATEWAY_SECS=4 LOCAL_AWS_READY_TARGET_SECS=2: READY that long after the create.
 //! LOCAL_AWS_ROLE_PROPAGATION_SECS=5: a new role cannot be assumed by the gateway for 5 s.
-//! GET $AWS_ENDPOINT_URL/_emulator/calls is the call log (operation, status, at_ms, served_ms);
+//! GET $AWS_ENDPOINT_URL/_emulator/calls is the call log (operation, path, status, at_ms, served_ms);
 //! DELETE clears it.
 //! LOCAL_AWS_TLS_DIR=target/demo LOCAL_AWS_BACKEND_PORTS=8011,8012 also serves the demo backends:
 //! TLS on 127.0.0.1 at those ports with DIR/fullchain.pem and DIR/privkey.pem, `GET /health` → 200.

@@ -24,6 +24,9 @@ pub enum FaultKind {
     /// S3's 409 `ConditionalRequestConflict`: another conditional write to the key won the race
     /// (moto never answers it). The operation does not run.
     ConditionalConflict,
+    /// The credentials are not allowed the call (403 `AccessDenied`, in the protocol's form).
+    /// The operation does not run.
+    AccessDenied,
 }
 
 impl FaultKind {
@@ -35,6 +38,7 @@ impl FaultKind {
             Self::LoseResponse => 3,
             Self::Delay(_) => 4,
             Self::ConditionalConflict => 5,
+            Self::AccessDenied => 6,
         }
     }
 }
@@ -112,6 +116,7 @@ pub struct FaultCounts {
     pub lose_response: u64,
     pub delay: u64,
     pub conditional_conflict: u64,
+    pub access_denied: u64,
 }
 
 impl FaultCounts {
@@ -122,6 +127,7 @@ impl FaultCounts {
             + self.lose_response
             + self.delay
             + self.conditional_conflict
+            + self.access_denied
     }
 }
 
@@ -196,7 +202,7 @@ struct ActiveRule {
 struct State {
     latency: Duration,
     rules: Vec<Option<ActiveRule>>,
-    counts: [u64; 6],
+    counts: [u64; 7],
     freeze: Option<Freeze>,
 }
 
@@ -311,6 +317,7 @@ impl Faults {
             lose_response: c[3],
             delay: c[4],
             conditional_conflict: c[5],
+            access_denied: c[6],
         }
     }
 

@@ -281,6 +281,7 @@ async fn handle(req: Request<Incoming>, shared: &Shared, reset: &AtomicBool) -> 
     let outcome = match decision.fault {
         Some(FaultKind::Throttle) => Some(reply_to_response(wire::throttle(&info))),
         Some(FaultKind::ServerError(status)) => Some(reply_to_response(wire::server_error(&info, status))),
+        Some(FaultKind::AccessDenied) => Some(reply_to_response(wire::access_denied(&info))),
         Some(FaultKind::ConditionalConflict) => Some(reply_to_response(wire::Reply::s3_error(
             409,
             "ConditionalRequestConflict",
@@ -391,6 +392,7 @@ fn control(method: &str, path: &str, shared: &Shared) -> Resp {
                     serde_json::json!({
                         "service": c.service,
                         "operation": c.operation,
+                        "path": c.path,
                         "status": c.status,
                         "fault": c.fault.map(|f| format!("{f:?}")),
                         "at_ms": millis(c.at.duration_since(shared.started)),

@@ -162,6 +162,15 @@ impl Behaviour {
                 }
                 response
             }
+            // moto 5.2.5 names the answer's root `GetBucketVersioningResponse`; S3's (and the
+            // SDK's) is `VersioningConfiguration`.
+            "GetBucketVersioning" => {
+                let (mut head, body) = response.into_parts();
+                let text = String::from_utf8_lossy(&collect(body).await)
+                    .replace("GetBucketVersioningResponse", "VersioningConfiguration");
+                head.headers.remove(hyper::header::CONTENT_LENGTH);
+                Response::from_parts(head, Full::new(Bytes::from(text)))
+            }
             "GetGatewayTarget" => {
                 let update_time = *lock(&self.update_time);
                 rewrite(response, |json| self.targets.apply(json, update_time)).await

@@ -152,6 +152,18 @@ pub fn throttle(info: &RequestInfo) -> Reply {
     }
 }
 
+/// The answer to credentials that are not allowed the call, in the protocol's form.
+pub fn access_denied(info: &RequestInfo) -> Reply {
+    let message = "User is not authorized to perform this action";
+    match info.protocol {
+        Protocol::S3 => Reply::s3_error(403, "AccessDenied", "Access Denied"),
+        Protocol::Query => Reply::query_error(&info.service, 403, true, "AccessDenied", message),
+        Protocol::AwsJson | Protocol::RestJson => {
+            Reply::json_error(403, "AccessDeniedException", message, info.protocol)
+        }
+    }
+}
+
 /// A 5xx answer with the protocol's error body.
 pub fn server_error(info: &RequestInfo, status: u16) -> Reply {
     let unavailable = status == 503;

@@ -8,7 +8,7 @@
 //! object (a lock body names its holder). Likewise a lost delete's resend finds nothing (404,
 //! also a `Conflict` here).
 //!
-//! The groundwork of the team state backend (issue 14): the store that uses it is not built yet.
+//! The team state backend (`deploy::store::s3`) is built on these.
 
 use aws_sdk_s3::primitives::ByteStream;
 
@@ -38,8 +38,13 @@ pub async fn read(c: &Client, bucket: &str, key: &str) -> Result<Option<Versione
     let operation = "s3:GetObject";
     let out = match c.get_object().bucket(bucket).key(key).send().await {
         Ok(out) => out,
-        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => return Ok(None),
-        Err(e) => return Err(AwsError::from_sdk(operation, &e)),
+        Err(e) => {
+            let error = AwsError::from_sdk(operation, &e);
+            // A missing key is no object; a missing bucket is an error to report.
+            let missing_key = e.raw_response().is_some_and(|r| r.status().as_u16() == 404)
+                && error.code.as_deref() != Some("NoSuchBucket");
+            return if missing_key { Ok(None) } else { Err(error) };
+        }
     };
     let etag = out.e_tag().unwrap_or_default().to_string();
     let body = out

@@ -2,19 +2,19 @@
 //! Needs no secret values. Every resource tagged with the deployment is deleted too, whether the
 //! state file names it or not; without a state file, the tag is all there is to go by.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 
 use serde::Serialize;
 
-use super::Cx;
+use super::{Cx, confirm, flag_settings};
 use crate::aws::Clients;
 use crate::cli::RunArgs;
-use crate::config::{AwsConfig, DeploymentConfig, Environment};
+
 use crate::deploy::cleanup::{self, Deletion, Outcome};
 use crate::deploy::discover::UNDISCOVERABLE;
 use crate::deploy::session::locate;
 use crate::deploy::state::DeploymentStatus;
-use crate::deploy::store::{self, StateError, StateStore};
+use crate::deploy::store::{self, Location, StateError, StateStore};
 use crate::error::Error;
 use crate::exit::ExitStatus;
 
@@ -66,32 +66,31 @@ impl std::fmt::Display for CleanupReport {
 
 pub fn run(args: &RunArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     let env = cx.env;
-    let deployment_id = args.common.deployment_id.clone().unwrap_or_default();
-    let flags = DeploymentConfig {
-        deployment_id: Some(deployment_id.clone()),
-        state_file: args.common.state_file.clone(),
-    };
-    let state_path = locate(&flags, std::path::Path::new("."), None)
-        .map_or_else(|| store::default_path(&deployment_id), |l| l.path);
+    let (mut flags, aws) = flag_settings(&args.common, env);
+    let deployment_id = flags.deployment_id.clone().unwrap_or_default();
+    flags.deployment_id = Some(deployment_id.clone());
+    let location = locate(&flags, &aws, std::path::Path::new("."), None)?.map_or_else(
+        || Location::File(store::default_path(&deployment_id)),
+        |l| l.location,
+    );
     let runtime = crate::runner::runtime()?;
     let progress = cx.printer.progress();
-    let (mut store, found_by_tag) = match StateStore::open_existing(&state_path) {
+    let (mut store, found_by_tag) = match StateStore::open_existing(location.clone(), "cleanup") {
         // A state file of another deployment would delete that deployment's resources.
         Ok(store) if store.state.deployment_id != deployment_id => {
             return Err(Error::State(StateError::OtherDeployment {
-                path: state_path,
+                path: store.path(),
                 found: store.state.deployment_id.clone(),
                 expected: deployment_id,
             }));
         }
         Ok(store) => (store, false),
         Err(StateError::NotFound { .. }) => {
-            let aws = aws_from_flags(args, env);
             progress.line(
                 "cleanup",
                 &format!(
-                    "no state file at {}; finding deployment {deployment_id}'s resources by tag in {}",
-                    state_path.display(),
+                    "no state at {}; finding deployment {deployment_id}'s resources by tag in {}",
+                    location.path().display(),
                     aws.region
                 ),
             );
@@ -100,8 +99,9 @@ pub fn run(args: &RunArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitStatu
                 aws,
                 ..crate::config::Config::default()
             };
-            let store =
-                StateStore::open_or_create(&state_path, || store::new_state(&deployment_id, None, &config))?;
+            let store = StateStore::open_or_create(location, "cleanup", || {
+                store::new_state(&deployment_id, None, &config)
+            })?;
             (store, true)
         }
         Err(e) => return Err(e.into()),
@@ -138,42 +138,4 @@ pub fn run(args: &RunArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitStatu
     } else {
         ExitStatus::Success
     })
-}
-
-/// The AWS settings for a cleanup without a state file: flags, then the standard environment.
-fn aws_from_flags(args: &RunArgs, env: &dyn Environment) -> AwsConfig {
-    AwsConfig {
-        region: args
-            .common
-            .region
-            .clone()
-            .or_else(|| env.var("AWS_REGION"))
-            .or_else(|| env.var("AWS_DEFAULT_REGION"))
-            .unwrap_or_else(|| "us-east-1".into()),
-        profile: args.common.profile.clone(),
-        endpoint_url: args.common.endpoint_url.clone(),
-        ..AwsConfig::default()
-    }
-}
-
-/// Asks on the terminal; refuses when there is no terminal to ask on.
-fn confirm(what: &str) -> Result<(), Error> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        return Err(Error::NeedsConfirmation {
-            what: what.to_string(),
-        });
-    }
-    let mut stderr = std::io::stderr();
-    let _ = write!(stderr, "{what}? [y/N] ");
-    let _ = stderr.flush();
-    let mut answer = String::new();
-    let _ = stdin.lock().read_line(&mut answer);
-    if matches!(answer.trim(), "y" | "Y" | "yes") {
-        Ok(())
-    } else {
-        Err(Error::Declined {
-            what: what.to_string(),
-        })
-    }
 }

@@ -4,10 +4,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Cx, invalid};
+use super::{Cx, flag_settings, invalid};
 use crate::cli::RunArgs;
+use crate::config::Config;
 use crate::config::load::{Loaded, load};
-use crate::config::{Config, DeploymentConfig};
 use crate::deploy::session::{self, locate};
 use crate::deploy::store::{STATE_DIR, StateError, StateStore};
 use crate::error::Error;
@@ -22,7 +22,7 @@ pub fn deploy(args: &RunArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitSt
     let Some(config) = checked(&loaded, &result, cx) else {
         return invalid(cx, &loaded, &result, out);
     };
-    let mut store = session::open(&config, &loaded.base_dir, &args.common.config)?;
+    let mut store = session::open(&config, &loaded.base_dir, &args.common.config, "deploy")?;
     session::apply_change(&mut store, &config, args.yes, &cx.printer.progress())?;
     execute(store, &config, &loaded.base_dir, args, cx, out)
 }
@@ -30,15 +30,13 @@ pub fn deploy(args: &RunArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitSt
 /// `--resume`: continue the deployment a state file records.
 pub fn resume(args: &RunArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     // The flags say where the state is (the config may not even load any more).
-    let flags = DeploymentConfig {
-        deployment_id: args.common.deployment_id.clone(),
-        state_file: args.common.state_file.clone(),
-    };
-    let located =
-        locate(&flags, Path::new("."), Some(&args.common.config)).ok_or_else(|| StateError::NotFound {
+    let (flags, aws) = flag_settings(&args.common, cx.env);
+    let located = locate(&flags, &aws, Path::new("."), Some(&args.common.config))?.ok_or_else(|| {
+        StateError::NotFound {
             path: PathBuf::from(STATE_DIR),
-        })?;
-    let mut store = StateStore::open_existing(&located.path)?;
+        }
+    })?;
+    let mut store = StateStore::open_existing(located.location, "resume")?;
     let config_file = store
         .state
         .config_path
@@ -63,7 +61,7 @@ pub fn resume(args: &RunArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitSt
         .filter(|id| **id != store.state.deployment_id)
     {
         return Err(StateError::OtherDeployment {
-            path: located.path,
+            path: store.path(),
             found: store.state.deployment_id.clone(),
             expected: id.clone(),
         }

@@ -11,18 +11,20 @@ pub mod completions;
 pub mod deploy;
 pub mod import;
 pub mod init;
+pub mod list;
 pub mod migrate;
 pub mod plan;
 pub mod preflight;
+pub mod state;
 pub mod validate;
 pub mod verify;
 pub mod wizard;
 
-use std::io::Write;
+use std::io::{BufRead, IsTerminal, Write};
 
-use crate::cli::{CertificateCommand, Cli, Command, ConfigCommand};
-use crate::config::Environment;
+use crate::cli::{CertificateCommand, Cli, Command, CommonArgs, ConfigCommand, StateCommand};
 use crate::config::load::Loaded;
+use crate::config::{AwsConfig, DeploymentConfig, Environment};
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::output::ValidationReport;
@@ -78,6 +80,10 @@ pub fn dispatch(cli: &Cli, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitStatu
                 .text(out, &crate::config::schema::config_schema_text())?;
             Ok(ExitStatus::Success)
         }
+        Some(Command::ForceUnlock(args)) => state::force_unlock(args, cx, out),
+        Some(Command::State(StateCommand::Push(args))) => state::push(args, cx, out),
+        Some(Command::State(StateCommand::Pull(args))) => state::pull(args, cx, out),
+        Some(Command::List(args)) => list::run(args, cx, out),
         Some(Command::Completions(args)) => completions::completions(args, cx, out),
         Some(Command::Man) => completions::man(cx, out),
         Some(Command::Verify(args)) => verify::run(args, cx, out),
@@ -110,6 +116,56 @@ pub fn invalid(
     cx.printer
         .result(out, &ValidationReport::new(&loaded.path, result, false))?;
     Ok(ExitStatus::Invalid)
+}
+
+/// Where the flags say a deployment's state is, for the commands that find a state without a
+/// config (`--resume`, `--cleanup`, `force-unlock`, `state`, `list`): `--deployment-id`,
+/// `--state-file`, and `--state-backend` (or `SRE_AGENT_DEPLOY_DEPLOYMENT_STATE_BACKEND`); the
+/// AWS settings from `--region`/`--profile`/`--endpoint-url`, then the standard environment.
+pub fn flag_settings(common: &CommonArgs, env: &dyn Environment) -> (DeploymentConfig, AwsConfig) {
+    let state_backend = common.state_backend.clone().or_else(|| {
+        env.var(&crate::config::overrides::env_name("deployment.state_backend"))
+            .filter(|v| !v.is_empty())
+    });
+    let deployment = DeploymentConfig {
+        deployment_id: common.deployment_id.clone(),
+        state_file: common.state_file.clone(),
+        state_backend,
+    };
+    let aws = AwsConfig {
+        region: common
+            .region
+            .clone()
+            .or_else(|| env.var("AWS_REGION"))
+            .or_else(|| env.var("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|| "us-east-1".into()),
+        profile: common.profile.clone(),
+        endpoint_url: common.endpoint_url.clone(),
+        ..AwsConfig::default()
+    };
+    (deployment, aws)
+}
+
+/// Asks on the terminal; refuses when there is no terminal to ask on.
+pub fn confirm(what: &str) -> Result<(), Error> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(Error::NeedsConfirmation {
+            what: what.to_string(),
+        });
+    }
+    let mut stderr = std::io::stderr();
+    let _ = write!(stderr, "{what}? [y/N] ");
+    let _ = stderr.flush();
+    let mut answer = String::new();
+    let _ = stdin.lock().read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(Error::Declined {
+            what: what.to_string(),
+        })
+    }
 }
 
 /// The async runtime the AWS commands run on.

@@ -15,9 +15,8 @@ use crate::deploy::changes::{Action, Change, Summary, changes};
 use crate::deploy::drift::{DriftStatus, DriftSummary, Drifted, drift};
 use crate::deploy::observe::observe;
 use crate::deploy::plan::Plan;
-use crate::deploy::session::locate;
+use crate::deploy::session::{locate, read_located};
 use crate::deploy::state::State;
-use crate::deploy::store;
 use crate::error::Error;
 use crate::exit::ExitStatus;
 
@@ -114,10 +113,13 @@ fn prepare(
         invalid(cx, &loaded, &result, out)?;
         return Ok(None);
     };
-    let state = locate(&config.deployment, &loaded.base_dir, Some(&args.common.config))
-        .filter(|l| l.path.exists())
-        .map(|l| store::read(&l.path))
-        .transpose()?;
+    let located = locate(
+        &config.deployment,
+        &config.aws,
+        &loaded.base_dir,
+        Some(&args.common.config),
+    )?;
+    let state = read_located(located.as_ref())?;
     let id = state
         .as_ref()
         .map(|s| s.deployment_id.clone())

@@ -10,7 +10,7 @@ use crate::cli::RunArgs;
 use crate::config::load::load;
 use crate::config::{Config, Environment};
 use crate::deploy::session::locate;
-use crate::deploy::store;
+use crate::deploy::store::Location;
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::files::{FileError, write_atomic};
@@ -75,8 +75,18 @@ fn checks(
     if result.has_errors() {
         return Ok(Vec::new());
     }
-    let state = locate(&config.deployment, base_dir, Some(&args.common.config))
-        .and_then(|l| store::read(&l.path).ok());
+    // Only a local state is read: validation makes no AWS call, and a state in S3 is one. A
+    // state that cannot be read only skips the checks that need it.
+    let state = locate(
+        &config.deployment,
+        &config.aws,
+        base_dir,
+        Some(&args.common.config),
+    )
+    .ok()
+    .flatten()
+    .filter(|l| matches!(l.location, Location::File(_)))
+    .and_then(|l| l.location.read().ok());
     let client_secret = config
         .cognito
         .client_secret

@@ -7,8 +7,7 @@ use std::io::Write;
 use super::{Cx, invalid};
 use crate::cli::VerifyArgs;
 use crate::config::load::load;
-use crate::deploy::session::locate;
-use crate::deploy::store;
+use crate::deploy::session::{locate, read_located};
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::verify::job::{Job, verify};
@@ -21,8 +20,13 @@ pub fn run(args: &VerifyArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitSt
     let Some(config) = loaded.config.clone().filter(|_| !result.has_errors()) else {
         return invalid(cx, &loaded, &result, out);
     };
-    let state = locate(&config.deployment, &loaded.base_dir, Some(&args.common.config))
-        .and_then(|l| store::read(&l.path).ok());
+    let located = locate(
+        &config.deployment,
+        &config.aws,
+        &loaded.base_dir,
+        Some(&args.common.config),
+    )?;
+    let state = read_located(located.as_ref())?;
     let progress = cx.printer.progress();
     if state.is_none() && !args.offline {
         progress.line(

@@ -123,7 +123,7 @@ pub fn run(args: &RunArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<Ended, Er
         }
         let opened = match store.take() {
             Some(store) => store,
-            None => session::open(&config, &base_dir, &path)?,
+            None => session::open(&config, &base_dir, &path, "deploy")?,
         };
         let plan = match Plan::new(&config, &opened.state.deployment_id, &base_dir) {
             Ok(plan) => plan,

@@ -6,6 +6,7 @@
 
 pub mod acme;
 mod aws;
+pub mod backend_url;
 mod cognito;
 mod cross;
 mod deployment;
@@ -29,6 +30,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use aws::AwsConfig;
+pub use backend_url::BackendUrl;
 pub use cognito::CognitoConfig;
 pub use deployment::DeploymentConfig;
 pub use environment::{Environment, ProcessEnv};

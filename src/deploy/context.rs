@@ -1,6 +1,6 @@
 //! What a running step can reach: the SDK clients, the plan, resolved secrets, the state store
-//! (behind one lock, written and synced after every ledger change, concurrent changes sharing a
-//! write), and the progress printer.
+//! (behind one lock, written after every ledger change that must be durable, concurrent changes
+//! sharing a write), and the progress printer.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,6 +16,10 @@ use crate::aws::{AwsError, Clients};
 use crate::config::Secret;
 use crate::output::progress::Progress;
 
+/// How often a remote save yields before it renders, so that steps ready at the same moment
+/// add their changes to it.
+const GATHER_YIELDS: usize = 4;
+
 /// Shared by all steps of one run.
 pub struct Shared {
     pub clients: Clients,
@@ -28,6 +32,8 @@ pub struct Shared {
     /// The last ledger change written to disk. Holding it is the right to write the state file:
     /// ledger changes made while a write is under way share the next one (a group commit).
     pub written: Mutex<u64>,
+    /// Saves are round trips (S3): a resource that exists is recorded with the next save.
+    remote: bool,
     pub progress: Progress,
     /// The gateway's target statuses, listed once per tick for all waiting target steps.
     pub board: super::board::Board,
@@ -45,6 +51,7 @@ impl Shared {
             clients,
             plan,
             api_key,
+            remote: store.backend().remote(),
             store: Mutex::new(store),
             changes: AtomicU64::new(0),
             written: Mutex::new(0),
@@ -53,22 +60,31 @@ impl Shared {
         }
     }
 
-    /// Returns once ledger change `change` is on disk (written and synced), writing it unless a
-    /// write since it already did. The file is written outside the store's lock.
+    /// Returns once ledger change `change` is durable (written and synced, or stored in S3),
+    /// writing it unless a write since it already did. The state is written outside the store's
+    /// lock. A remote backend first lets the steps that are ready record their changes too, so
+    /// a wave of concurrent creates shares one write.
     async fn durable(&self, change: u64) -> Result<(), StateError> {
         let mut written = self.written.lock().await;
         if *written >= change {
             return Ok(());
         }
-        let (upto, text, path) = {
+        if self.remote {
+            for _ in 0..GATHER_YIELDS {
+                tokio::task::yield_now().await;
+            }
+        }
+        let (upto, text, backend) = {
             let mut store = self.store.lock().await;
             (
                 self.changes.load(Ordering::SeqCst),
                 store.render()?,
-                store.path().to_path_buf(),
+                store.backend(),
             )
         };
-        StateStore::write(&path, &text)?;
+        // The write blocks this worker: the local file's fsync, or the S3 round trip on the
+        // store's own runtime.
+        backend.write(&text)?;
         *written = upto;
         Ok(())
     }
@@ -217,7 +233,11 @@ impl StepCx {
     }
 
     /// A ledger change is durable before the step's next AWS call: written and synced here.
+    /// With a remote backend, a resource that exists is the exception: its record goes with the
+    /// next save (the next intent, or the run's last save). Until then the state says
+    /// "intended", which a resume or cleanup resolves by name and tag, as after a lost answer.
     async fn upsert(&self, entry: LedgerEntry) -> Result<(), DeployError> {
+        let may_wait = self.shared.remote && entry.status == LedgerStatus::Present;
         let change = {
             let mut store = self.shared.store.lock().await;
             if !store.state.upsert(entry) {
@@ -225,7 +245,9 @@ impl StepCx {
             }
             self.shared.changes.fetch_add(1, Ordering::SeqCst) + 1
         };
-        self.shared.durable(change).await?;
+        if !may_wait {
+            self.shared.durable(change).await?;
+        }
         Ok(())
     }
 

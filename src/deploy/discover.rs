@@ -30,6 +30,28 @@ pub async fn discover(
     deployment_id: &str,
     region: &str,
 ) -> Result<Vec<LedgerEntry>, AwsError> {
+    let found = tagged(clients, Some(deployment_id), region).await?;
+    Ok(found.into_iter().map(|(_, entry)| entry).collect())
+}
+
+/// Every resource in the region that carries a deployment tag, grouped by deployment id.
+pub async fn discover_all(
+    clients: &Clients,
+    region: &str,
+) -> Result<BTreeMap<String, Vec<LedgerEntry>>, AwsError> {
+    let mut by_deployment: BTreeMap<String, Vec<LedgerEntry>> = BTreeMap::new();
+    for (id, entry) in tagged(clients, None, region).await? {
+        by_deployment.entry(id).or_default().push(entry);
+    }
+    Ok(by_deployment)
+}
+
+/// The tagged resources of one deployment (`Some`) or of all (`None`), each with its deployment.
+async fn tagged(
+    clients: &Clients,
+    deployment_id: Option<&str>,
+    region: &str,
+) -> Result<Vec<(String, LedgerEntry)>, AwsError> {
     let found = Found {
         clients,
         deployment_id,
@@ -45,9 +67,13 @@ pub async fn discover(
     Ok([gateways?, providers?, buckets?, pools?, roles?].concat())
 }
 
+/// A found resource and the deployment whose tag it carries.
+type Owned = (String, LedgerEntry);
+
 struct Found<'a> {
     clients: &'a Clients,
-    deployment_id: &'a str,
+    /// The deployment looked for; any deployment when `None`.
+    deployment_id: Option<&'a str>,
     region: &'a str,
 }
 
@@ -78,30 +104,38 @@ where
 }
 
 impl Found<'_> {
-    fn ours(&self, tags: &BTreeMap<String, String>) -> bool {
-        tags.get(DEPLOYMENT_TAG).map(String::as_str) == Some(self.deployment_id)
+    /// The deployment a resource with these tags belongs to, if it is one looked for.
+    fn owner(&self, tags: &BTreeMap<String, String>) -> Option<String> {
+        let tagged = tags.get(DEPLOYMENT_TAG)?;
+        self.deployment_id
+            .is_none_or(|wanted| wanted == tagged)
+            .then(|| tagged.clone())
     }
 
     fn entry(
         &self,
+        owner: &str,
         kind: ResourceKind,
         name: &str,
         id: Option<String>,
         parent: Option<String>,
-    ) -> LedgerEntry {
-        LedgerEntry {
-            kind,
-            name: name.to_string(),
-            id,
-            arn: None,
-            parent,
-            region: self.region.to_string(),
-            created_by_us: true,
-            status: LedgerStatus::Present,
-        }
+    ) -> Owned {
+        (
+            owner.to_string(),
+            LedgerEntry {
+                kind,
+                name: name.to_string(),
+                id,
+                arn: None,
+                parent,
+                region: self.region.to_string(),
+                created_by_us: true,
+                status: LedgerStatus::Present,
+            },
+        )
     }
 
-    async fn gateways(&self) -> Result<Vec<LedgerEntry>, AwsError> {
+    async fn gateways(&self) -> Result<Vec<Owned>, AwsError> {
         let c = &self.clients.agentcore;
         let listed = agentcore::list_gateways(c).await?;
         let groups = each(listed, |(id, name)| async move {
@@ -111,34 +145,48 @@ impl Found<'_> {
             let Some(tags) = gone_is_none(agentcore::tags(c, &gateway.arn).await)? else {
                 return Ok(None);
             };
-            if !self.ours(&tags) {
+            let Some(owner) = self.owner(&tags) else {
                 return Ok(None);
-            }
+            };
             let targets = gone_is_none(agentcore::list_targets(c, &id).await)?.unwrap_or_default();
-            let mut entries: Vec<LedgerEntry> = targets
+            let mut entries: Vec<Owned> = targets
                 .into_iter()
-                .map(|t| self.entry(ResourceKind::GatewayTarget, &t.name, Some(t.id), Some(id.clone())))
+                .map(|t| {
+                    self.entry(
+                        &owner,
+                        ResourceKind::GatewayTarget,
+                        &t.name,
+                        Some(t.id),
+                        Some(id.clone()),
+                    )
+                })
                 .collect();
-            entries.push(self.entry(ResourceKind::Gateway, &name, Some(id), None));
+            entries.push(self.entry(&owner, ResourceKind::Gateway, &name, Some(id), None));
             Ok(Some(entries))
         })
         .await?;
         Ok(groups.concat())
     }
 
-    async fn providers(&self) -> Result<Vec<LedgerEntry>, AwsError> {
+    async fn providers(&self) -> Result<Vec<Owned>, AwsError> {
         let c = &self.clients.agentcore;
         let listed = agentcore::list_providers(c).await?;
         each(listed, |(name, arn)| async move {
             let tags = gone_is_none(agentcore::tags(c, &arn).await)?.unwrap_or_default();
-            Ok(self
-                .ours(&tags)
-                .then(|| self.entry(ResourceKind::CredentialProvider, &name, Some(name.clone()), None)))
+            Ok(self.owner(&tags).map(|owner| {
+                self.entry(
+                    &owner,
+                    ResourceKind::CredentialProvider,
+                    &name,
+                    Some(name.clone()),
+                    None,
+                )
+            }))
         })
         .await
     }
 
-    async fn buckets(&self) -> Result<Vec<LedgerEntry>, AwsError> {
+    async fn buckets(&self) -> Result<Vec<Owned>, AwsError> {
         let c = &self.clients.s3;
         // The deployment's bucket is in its region; others could not be read through its client.
         let listed = s3::list_buckets_in(c, self.region).await?;
@@ -152,68 +200,85 @@ impl Found<'_> {
                 }
                 Err(e) => return Err(e),
             };
-            if !self.ours(&tags) {
+            let Some(owner) = self.owner(&tags) else {
                 return Ok(None);
-            }
+            };
             let keys = gone_is_none(s3::list_keys(c, &bucket, "").await)?.unwrap_or_default();
-            let mut entries: Vec<LedgerEntry> = keys
+            let mut entries: Vec<Owned> = keys
                 .iter()
-                .map(|key| self.entry(ResourceKind::S3Object, key, None, Some(bucket.clone())))
+                .map(|key| self.entry(&owner, ResourceKind::S3Object, key, None, Some(bucket.clone())))
                 .collect();
-            entries.push(self.entry(ResourceKind::S3Bucket, &bucket, None, None));
+            entries.push(self.entry(&owner, ResourceKind::S3Bucket, &bucket, None, None));
             Ok(Some(entries))
         })
         .await?;
         Ok(groups.concat())
     }
 
-    async fn pools(&self) -> Result<Vec<LedgerEntry>, AwsError> {
+    async fn pools(&self) -> Result<Vec<Owned>, AwsError> {
         let c = &self.clients.cognito;
         let listed = cognito::list_user_pools(c).await?;
         let groups = each(listed, |(id, name)| async move {
             let Some(Some(pool)) = gone_is_none(cognito::describe_pool(c, &id).await)? else {
                 return Ok(None);
             };
-            if !self.ours(&pool.tags) {
+            let Some(owner) = self.owner(&pool.tags) else {
                 return Ok(None);
-            }
+            };
             let clients = gone_is_none(cognito::list_clients(c, &id).await)?.unwrap_or_default();
-            let mut entries: Vec<LedgerEntry> = clients
+            let mut entries: Vec<Owned> = clients
                 .into_iter()
                 .map(|(cid, cname)| {
-                    self.entry(ResourceKind::CognitoClient, &cname, Some(cid), Some(id.clone()))
+                    self.entry(
+                        &owner,
+                        ResourceKind::CognitoClient,
+                        &cname,
+                        Some(cid),
+                        Some(id.clone()),
+                    )
                 })
                 .collect();
             if let Some(domain) = pool.domain {
-                entries.push(self.entry(ResourceKind::CognitoDomain, &domain, None, Some(id.clone())));
+                entries.push(self.entry(
+                    &owner,
+                    ResourceKind::CognitoDomain,
+                    &domain,
+                    None,
+                    Some(id.clone()),
+                ));
             }
-            entries.push(self.entry(ResourceKind::CognitoUserPool, &name, Some(id), None));
+            entries.push(self.entry(&owner, ResourceKind::CognitoUserPool, &name, Some(id), None));
             Ok(Some(entries))
         })
         .await?;
         Ok(groups.concat())
     }
 
-    async fn roles(&self) -> Result<Vec<LedgerEntry>, AwsError> {
+    async fn roles(&self) -> Result<Vec<Owned>, AwsError> {
         let c = &self.clients.iam;
         let listed = iam::list_role_names(c).await?;
-        let policy = format!("sre-agent-deploy-{}", self.deployment_id);
-        let policy = policy.as_str();
         let groups = each(listed, |role| async move {
             let Some(tags) = gone_is_none(iam::role_tags(c, &role).await)? else {
                 return Ok(None);
             };
-            if !self.ours(&tags) {
+            let Some(owner) = self.owner(&tags) else {
                 return Ok(None);
-            }
+            };
+            let policy = format!("sre-agent-deploy-{owner}");
             let mut entries = Vec::new();
-            if gone_is_none(iam::role_policy(c, &role, policy).await)?
+            if gone_is_none(iam::role_policy(c, &role, &policy).await)?
                 .flatten()
                 .is_some()
             {
-                entries.push(self.entry(ResourceKind::IamRolePolicy, policy, None, Some(role.clone())));
+                entries.push(self.entry(
+                    &owner,
+                    ResourceKind::IamRolePolicy,
+                    &policy,
+                    None,
+                    Some(role.clone()),
+                ));
             }
-            entries.push(self.entry(ResourceKind::IamRole, &role, None, None));
+            entries.push(self.entry(&owner, ResourceKind::IamRole, &role, None, None));
             Ok(Some(entries))
         })
         .await?;

@@ -48,6 +48,9 @@ pub struct Report {
     /// Why the run stopped, what to do, and the command that continues it (failed runs only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<RunError>,
+    /// The state as the run left it (for the verification that follows; not printed).
+    #[serde(skip)]
+    pub state: Option<Box<State>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -88,15 +91,7 @@ pub struct Failure {
 pub async fn execute(request: Request<'_>) -> Result<Report, Box<Failure>> {
     let begun = Instant::now();
     let mut store = request.store;
-    // The state must be writable before anything is sent: a run that cannot record what it
-    // creates must not create anything.
     store.state.status = DeploymentStatus::InProgress;
-    if let Err(e) = store.save() {
-        return Err(Box::new(Failure {
-            report: empty_report(&store),
-            error: e.into(),
-        }));
-    }
     // The plan made before the run (and reviewed): its spec files must still say what they said,
     // or nothing is sent at all, not even the account check.
     let plan = match request.plan.and_then(|plan| {
@@ -128,6 +123,16 @@ pub async fn execute(request: Request<'_>) -> Result<Report, Box<Failure>> {
             .await;
         (clients, calls, checked)
     });
+    // The state must be writable before anything is created: a run that cannot record what it
+    // creates must not create anything. The account check, a read, goes meanwhile (with the
+    // state in S3 the save is a round trip).
+    if let Err(e) = store.save() {
+        checking.abort();
+        return Err(Box::new(Failure {
+            report: empty_report(&store),
+            error: e.into(),
+        }));
+    }
     let prepared = needed_api_key(&plan, &store.state, request.env, request.base_dir).map(|key| (key, plan));
     let checked = checking.await.map_err(|e| DeployError::Conflict {
         step: "preflight".into(),
@@ -172,7 +177,7 @@ async fn finish(
     let report = Report {
         deployment_id: state.deployment_id.clone(),
         status,
-        state_file: store.path().to_path_buf(),
+        state_file: store.path(),
         gateway_url: state.outputs.get("gateway_url").cloned(),
         duration_ms: u64::try_from(begun.elapsed().as_millis()).unwrap_or(u64::MAX),
         calls: preflight_calls + outcomes.iter().map(|o| o.calls).sum::<u32>(),
@@ -198,6 +203,7 @@ async fn finish(
             })
             .collect(),
         error: None,
+        state: Some(Box::new(state.clone())),
     };
     (report, saved)
 }
@@ -220,13 +226,14 @@ fn empty_report(store: &StateStore) -> Report {
     Report {
         deployment_id: store.state.deployment_id.clone(),
         status: DeploymentStatus::Failed,
-        state_file: store.path().to_path_buf(),
+        state_file: store.path(),
         gateway_url: None,
         duration_ms: 0,
         calls: 0,
         steps: Vec::new(),
         resources: Vec::new(),
         error: None,
+        state: None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The state file: what a deployment has done so far, and the ledger of every resource it created.
 //!
 //! The model here is plain data (with a JSON Schema in `schemas/state.schema.json`). Persisting it
-//! (atomic writes and the exclusive lock) is `store.rs`'s job. No secret value is ever part of it:
+//! (atomic writes and the exclusive lock) is `store`'s job. No secret value is ever part of it:
 //! the config snapshot holds only secret references.
 
 use std::collections::BTreeMap;
@@ -40,6 +40,20 @@ pub struct State {
     pub ledger: Vec<LedgerEntry>,
     /// Values later steps and the report need (ids, ARNs, URLs).
     pub outputs: BTreeMap<String, String>,
+    /// The last run that opened this state for writing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_run: Option<LastRun>,
+}
+
+/// Who last worked on a deployment, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LastRun {
+    /// `deploy`, `resume`, `cleanup`, `state push`.
+    pub operation: String,
+    /// `user@host`.
+    pub who: String,
+    /// When it started (RFC 3339, UTC).
+    pub at: String,
 }
 
 /// Where a deployment stands.

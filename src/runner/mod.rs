@@ -14,7 +14,7 @@ use crate::config::{Config, Environment};
 use crate::deploy::error::DeployError;
 use crate::deploy::plan::{Plan, PlanError};
 use crate::deploy::run::{self, Report, Request, RunError};
-use crate::deploy::store::{self, StateStore};
+use crate::deploy::store::StateStore;
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::output::printer::Printer;
@@ -92,10 +92,10 @@ pub fn deploy(
     stop: Arc<tokio::sync::watch::Sender<bool>>,
     cancel: tokio::sync::watch::Receiver<bool>,
 ) -> Ran {
-    let resume = format!(
-        "sre-agent-deploy --resume --state-file {}",
-        store.path().display()
-    );
+    let resume = format!("sre-agent-deploy --resume {}", store.flags());
+    for note in &store.notes {
+        progress.line("state", note);
+    }
     let outcome = runtime.block_on(async {
         let watcher = tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
@@ -148,13 +148,13 @@ pub fn verify_after(
     if ran.error.is_some() || run.options.no_verify {
         return None;
     }
-    let state = store::read(&ran.report.state_file).ok();
+    let state = ran.report.state.as_deref();
     progress.line("verify", "verifying the deployment (--no-verify skips this)");
     let verified = runtime.block_on(verify(
         Job {
             config: run.config,
             base_dir: run.base_dir,
-            state: state.as_ref(),
+            state,
             env: run.env,
             online: true,
             call_tool: run.options.call_tool.clone(),

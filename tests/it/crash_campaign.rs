@@ -25,7 +25,7 @@ use crate::support::lanes;
 use crate::support::look::Look;
 
 /// The resources a deployment's ledger must list, by kind.
-const LEDGER_KINDS: [(&str, usize); 11] = [
+pub const LEDGER_KINDS: [(&str, usize); 11] = [
     ("iam-role", 1),
     ("iam-role-policy", 1),
     ("cognito-user-pool", 1),

@@ -33,8 +33,10 @@ fn a_spec_edited_after_the_review_stops_the_run_before_anything_is_sent() {
     std::fs::write(dir.path().join("api.yaml"), SPEC.replace("/pods", "/nodes")).expect("edit");
 
     let state_path = dir.path().join("state.json");
-    let state = StateStore::open_or_create(&state_path, || store::new_state("sre-plan1", None, &config))
-        .expect("state");
+    let state = StateStore::open_or_create(&state_path, "deploy", || {
+        store::new_state("sre-plan1", None, &config)
+    })
+    .expect("state");
     let (_stop, cancel) = tokio::sync::watch::channel(false);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -142,7 +142,7 @@ prop_compose! {
                 acme: None,
             },
             verify: VerifyConfig::default(),
-            deployment: DeploymentConfig { deployment_id, state_file: None },
+            deployment: DeploymentConfig { deployment_id, state_file: None, state_backend: None },
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod lanes;
 pub mod look;
 pub mod original_layout;
 pub mod pebble;
+pub mod team;
 pub mod tmux;
 
 pub use emulator;

@@ -2,10 +2,13 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand};
+mod common;
+mod state;
 
-use crate::config::load::LoadError;
-use crate::config::overrides::{Override, Source, parse_set};
+use clap::{ArgAction, Args, Parser, Subcommand};
+pub use common::CommonArgs;
+pub use state::{ForceUnlockArgs, ListArgs, PullArgs, PushArgs, StateCommand};
+
 use crate::exit::EXIT_CODES_HELP;
 pub use crate::output::printer::OutputFormat;
 use crate::output::printer::Verbosity;
@@ -78,6 +81,10 @@ impl Cli {
             Some(Command::Plan(args) | Command::Drift(args)) => args.common.output,
             Some(Command::Certificate(CertificateCommand::Issue(args))) => args.common.output,
             Some(Command::Certificate(CertificateCommand::Renew(args))) => args.common.output,
+            Some(Command::ForceUnlock(args)) => args.common.output,
+            Some(Command::State(StateCommand::Push(args))) => args.common.output,
+            Some(Command::State(StateCommand::Pull(args))) => args.common.output,
+            Some(Command::List(args)) => args.common.output,
             Some(Command::Import(args)) => args.format,
             Some(Command::Preflight(args)) => args.output,
             Some(
@@ -129,6 +136,17 @@ pub enum Command {
     /// The backends' certificate from an ACME CA (tls.acme): issue it, or renew it when due.
     #[command(subcommand)]
     Certificate(CertificateCommand),
+    /// Remove a stale lock on a deployment's state in S3, left by a run that was killed. Names
+    /// the lock id the blocked run printed; refuses any other. Needs --yes without a terminal.
+    ForceUnlock(ForceUnlockArgs),
+    /// Move a deployment's state: `push` a local state into the S3 backend (the local file is
+    /// kept as a backup), `pull` the backend's state into a local file to inspect it.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// List the deployments in the state backend (or the local state files): id, status, last
+    /// operation, who, when, gateway URL. --discover also finds, by tag, deployments in the
+    /// account and region that have no state anywhere.
+    List(ListArgs),
     /// Print shell completions: `sre-agent-deploy completions bash > /etc/bash_completion.d/sre-agent-deploy`.
     Completions(CompletionsArgs),
     /// Print the man page (roff): `sre-agent-deploy man | man -l -`.
@@ -255,72 +273,6 @@ pub struct InitArgs {
     /// Overwrite the file if it exists.
     #[arg(long)]
     pub force: bool,
-}
-
-/// Flags every command that reads a config shares: the file, the output format, and the
-/// values that override the file.
-#[derive(Debug, Args)]
-pub struct CommonArgs {
-    /// The config file.
-    #[arg(short, long, env = "SRE_AGENT_DEPLOY_CONFIG", default_value = "config.yaml")]
-    pub config: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub output: OutputFormat,
-
-    /// Deployment id (sets deployment.deployment_id).
-    #[arg(long, value_name = "ID")]
-    pub deployment_id: Option<String>,
-    /// State file (sets deployment.state_file).
-    #[arg(long, value_name = "FILE")]
-    pub state_file: Option<PathBuf>,
-    /// AWS region (sets aws.region).
-    #[arg(long)]
-    pub region: Option<String>,
-    /// AWS profile (sets aws.profile).
-    #[arg(long)]
-    pub profile: Option<String>,
-    /// AgentCore control-plane endpoint (sets aws.endpoint_url).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
-    /// Set any config field: --set gateway.s3_bucket=my-bucket (repeatable).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    pub set: Vec<String>,
-}
-
-impl CommonArgs {
-    /// The named flags and `--set`s, as overrides of the config in the order they apply.
-    pub fn overrides(&self) -> Result<Vec<Override>, LoadError> {
-        let named = |flag: &str, path: &str, value: Option<String>| {
-            value.map(|value| Override {
-                path: path.to_string(),
-                value,
-                source: Source::Flag(flag.to_string()),
-            })
-        };
-        let state_file = self
-            .state_file
-            .as_deref()
-            .map(|p| p.to_string_lossy().into_owned());
-        let mut overrides: Vec<Override> = [
-            named("--region", "aws.region", self.region.clone()),
-            named("--profile", "aws.profile", self.profile.clone()),
-            named("--endpoint-url", "aws.endpoint_url", self.endpoint_url.clone()),
-            named(
-                "--deployment-id",
-                "deployment.deployment_id",
-                self.deployment_id.clone(),
-            ),
-            named("--state-file", "deployment.state_file", state_file),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        for raw in &self.set {
-            overrides.push(parse_set(raw).map_err(LoadError::Override)?);
-        }
-        Ok(overrides)
-    }
 }
 
 #[derive(Debug, Args)]
