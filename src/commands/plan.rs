@@ -15,7 +15,7 @@ use crate::deploy::changes::{Action, Change, Summary, changes};
 use crate::deploy::drift::{DriftStatus, DriftSummary, Drifted, drift};
 use crate::deploy::observe::observe;
 use crate::deploy::plan::Plan;
-use crate::deploy::session::{locate, read_located};
+use crate::deploy::session;
 use crate::deploy::state::State;
 use crate::error::Error;
 use crate::exit::ExitStatus;
@@ -113,13 +113,7 @@ fn prepare(
         invalid(cx, &loaded, &result, out)?;
         return Ok(None);
     };
-    let located = locate(
-        &config.deployment,
-        &config.aws,
-        &loaded.base_dir,
-        Some(&args.common.config),
-    )?;
-    let state = read_located(located.as_ref())?;
+    let state = session::recorded(&config, &loaded.base_dir, &args.common.config)?;
     let id = state
         .as_ref()
         .map(|s| s.deployment_id.clone())

@@ -7,7 +7,7 @@ use std::io::Write;
 use super::{Cx, invalid};
 use crate::cli::VerifyArgs;
 use crate::config::load::load;
-use crate::deploy::session::{locate, read_located};
+use crate::deploy::session;
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::verify::job::{Job, verify};
@@ -20,13 +20,7 @@ pub fn run(args: &VerifyArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitSt
     let Some(config) = loaded.config.clone().filter(|_| !result.has_errors()) else {
         return invalid(cx, &loaded, &result, out);
     };
-    let located = locate(
-        &config.deployment,
-        &config.aws,
-        &loaded.base_dir,
-        Some(&args.common.config),
-    )?;
-    let state = read_located(located.as_ref())?;
+    let state = session::recorded(&config, &loaded.base_dir, &args.common.config)?;
     let progress = cx.printer.progress();
     if state.is_none() && !args.offline {
         progress.line(

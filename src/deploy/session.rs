@@ -69,9 +69,15 @@ pub fn locate(
     }))
 }
 
-/// The state `located` names, read without its lock; `None` when there is none (yet).
-pub fn read_located(located: Option<&Located>) -> Result<Option<crate::deploy::state::State>, StateError> {
-    located.map_or(Ok(None), |l| l.location.read_if_any())
+/// The state on record for the config's deployment, read without its lock (for `plan`,
+/// `drift` and `verify`); `None` when there is none (yet).
+pub fn recorded(
+    config: &Config,
+    base_dir: &Path,
+    config_path: &Path,
+) -> Result<Option<crate::deploy::state::State>, StateError> {
+    locate(&config.deployment, &config.aws, base_dir, Some(config_path))?
+        .map_or(Ok(None), |l| l.location.read_if_any())
 }
 
 /// Opens (locked) or creates the state of the config's deployment: the configured id, else the

@@ -17,10 +17,11 @@
 #![allow(clippy::disallowed_methods)]
 #![allow(clippy::print_stderr)] // the campaign's coverage line is its report
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::support::deployment::{assert_none_left, assert_one_of_each, fixture, ledger, spawn_deploy, tool};
 use crate::support::emulator::{Emulator, Thaw};
+use crate::support::kill::{Killed, kill_at_call};
 use crate::support::lanes;
 use crate::support::look::Look;
 
@@ -52,60 +53,27 @@ fn kill_at(emu: &Emulator, look: &Look, k: u64, how: Thaw) -> Point {
     let n = format!("k{k}{}", if how == Thaw::Run { "r" } else { "d" });
     let context = format!("killed at call {k} ({how:?})");
     let f = fixture(&n);
-    let before = emu.calls().len();
-    emu.faults().freeze_at(k);
-    let mut child = spawn_deploy(&f, emu);
-    let begun = Instant::now();
-    let mut finished = None;
-    while emu.faults().held() == 0 {
-        if let Ok(Some(status)) = child.try_wait() {
-            finished = Some(status);
-            break;
-        }
-        assert!(
-            begun.elapsed() < Duration::from_mins(1),
-            "{context}: call {k} never came"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    let at = if let Some(status) = finished {
+    let at = match kill_at_call(emu, k, how, || spawn_deploy(&f, emu), &context) {
         // Fewer readiness polls than the reference run: it finished before call k.
-        let _ = child.wait();
-        emu.faults().thaw(Thaw::Pass);
-        assert!(
-            status.success(),
-            "{context}: the deploy ended ({status}) before its call {k}"
-        );
-        None
-    } else {
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
-        let at = emu.calls()[before + usize::try_from(k).expect("k") - 1]
-            .operation
-            .clone();
-        emu.faults().thaw(how);
-        // The released calls finish (or are dropped) before the resume starts, as they would at AWS.
-        let begun = Instant::now();
-        while emu.calls()[before..]
-            .iter()
-            .any(|c| c.status == 0 && c.fault.is_none())
-        {
+        Killed::Finished(status) => {
             assert!(
-                begun.elapsed() < Duration::from_secs(30),
-                "{context}: calls still in flight"
+                status.success(),
+                "{context}: the deploy ended ({status}) before its call {k}"
             );
-            std::thread::sleep(Duration::from_millis(5));
+            None
         }
-        tool(&f, emu)
-            .args([
-                "--resume",
-                "--no-verify",
-                "--state-file",
-                &format!(".sre-agent-deploy/sre-e2e-{n}.json"),
-            ])
-            .assert()
-            .code(0);
-        Some(at)
+        Killed::At(at) => {
+            tool(&f, emu)
+                .args([
+                    "--resume",
+                    "--no-verify",
+                    "--state-file",
+                    &format!(".sre-agent-deploy/sre-e2e-{n}.json"),
+                ])
+                .assert()
+                .code(0);
+            Some(at)
+        }
     };
     let context = format!("{context}, at {}", at.as_deref().unwrap_or("(finished first)"));
     assert_one_of_each(emu, look, &n, &context);

@@ -7,11 +7,12 @@
 #![allow(clippy::disallowed_methods)]
 #![allow(clippy::print_stderr)] // the campaign's coverage line is its report
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::crash_campaign::LEDGER_KINDS;
 use crate::support::deployment::{assert_none_left, assert_one_of_each, tool};
 use crate::support::emulator::{Emulator, Thaw};
+use crate::support::kill::{Killed, kill_at_call};
 use crate::support::lanes;
 use crate::support::look::Look;
 use crate::support::team;
@@ -29,43 +30,17 @@ fn kill_at(emu: &Emulator, look: &Look, k: u64, how: Thaw) -> Option<String> {
     let n = format!("s{k}{}", if how == Thaw::Run { "r" } else { "d" });
     let context = format!("S3 state, killed at call {k} ({how:?})");
     let a = team::fixture(&n);
-    let before = emu.calls().len();
-    emu.faults().freeze_at(k);
-    let mut child = team::spawn_deploy(&a, emu);
-    let begun = Instant::now();
-    while emu.faults().held() == 0 {
-        if let Ok(Some(status)) = child.try_wait() {
-            emu.faults().thaw(Thaw::Pass);
+    let at = match kill_at_call(emu, k, how, || team::spawn_deploy(&a, emu), &context) {
+        Killed::Finished(status) => {
             assert!(
                 status.success(),
                 "{context}: the deploy ended ({status}) before its call {k}"
             );
             return None;
         }
-        assert!(
-            begun.elapsed() < Duration::from_mins(1),
-            "{context}: call {k} never came"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    let at = emu.calls()[before + usize::try_from(k).expect("k") - 1]
-        .operation
-        .clone();
+        Killed::At(at) => at,
+    };
     let context = format!("{context}, at {at}");
-    emu.faults().thaw(how);
-    let begun = Instant::now();
-    while emu.calls()[before..]
-        .iter()
-        .any(|c| c.status == 0 && c.fault.is_none())
-    {
-        assert!(
-            begun.elapsed() < Duration::from_secs(30),
-            "{context}: calls still in flight"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
     // Another folder takes over: the lock first, then the state.
     let b = team::fixture(&n);
     if let Some(held) = team::lock(look, &n) {

@@ -12,9 +12,7 @@ use crate::support::{Fixture, json_output};
 #[test]
 fn a_team_deploys_here_and_resumes_plans_lists_and_cleans_up_elsewhere() {
     let _alone = crate::support::heavy();
-    let emu = Emulator::start().expect("emulator");
-    let look = Look::new(&emu);
-    team::bucket(&look, true);
+    let (emu, look) = team::emulator(true);
     let n = "team1";
     let a = team::fixture(n);
     let before = emu.calls().len();
@@ -134,9 +132,7 @@ fn stale_lock(look: &Look, n: &str, lock_id: &str) {
 #[test]
 fn a_held_lock_names_its_holder_and_only_force_unlock_with_its_id_removes_it() {
     let _alone = crate::support::heavy();
-    let emu = Emulator::start().expect("emulator");
-    let look = Look::new(&emu);
-    team::bucket(&look, true);
+    let (emu, look) = team::emulator(true);
     let n = "lock1";
     let id = "6f1c2a7e-0b3d-4e5f-8a9b-0c1d2e3f4a5b";
     stale_lock(&look, n, id);

@@ -4,17 +4,13 @@
 #![allow(clippy::disallowed_methods)]
 
 use crate::support::deployment::{assert_none_left, fixture, tool};
-use crate::support::emulator::Emulator;
 use crate::support::json_output;
-use crate::support::look::Look;
 use crate::support::team::{self, BACKEND};
 
 #[test]
 fn a_local_state_is_pushed_once_pulled_back_and_cleaned_up_from_the_backend() {
     let _alone = crate::support::heavy();
-    let emu = Emulator::start().expect("emulator");
-    let look = Look::new(&emu);
-    team::bucket(&look, true);
+    let (emu, look) = team::emulator(true);
     let n = "push1";
     let f = fixture(n);
     tool(&f, &emu)
@@ -93,9 +89,7 @@ fn a_local_state_is_pushed_once_pulled_back_and_cleaned_up_from_the_backend() {
 #[test]
 fn list_shows_the_backends_deployments_and_discover_finds_the_stateless_ones() {
     let _alone = crate::support::heavy();
-    let emu = Emulator::start().expect("emulator");
-    let look = Look::new(&emu);
-    team::bucket(&look, true);
+    let (emu, look) = team::emulator(true);
     // One deployment in the backend, one whose local state was lost.
     let shared = team::fixture("list1");
     tool(&shared, &emu)

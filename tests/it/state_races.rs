@@ -12,10 +12,8 @@ use crate::support::team;
 
 /// An emulator behaving like the service (READY after `ready`) with the team's bucket.
 fn service(ready: Duration) -> (Emulator, Look) {
-    let emu = Emulator::start().expect("emulator");
+    let (emu, look) = team::emulator(true);
     emu.behave_like_the_service(ready).expect("service behaviour");
-    let look = Look::new(&emu);
-    team::bucket(&look, true);
     (emu, look)
 }
 
@@ -160,9 +158,7 @@ fn a_state_written_under_our_lock_stops_the_run_and_is_kept() {
 #[test]
 fn every_state_call_whose_answer_is_lost_is_recognised_as_ours() {
     let _alone = crate::support::heavy();
-    let emu = Emulator::start().expect("emulator");
-    let look = Look::new(&emu);
-    team::bucket(&look, false);
+    let (emu, look) = team::emulator(false);
     let n = "lostans";
     let f = team::fixture(n);
     // The lock's create, the first saves, the state's first read and the lock's delete: each

@@ -93,19 +93,11 @@ pub fn list_s3(url: &BackendUrl, aws: &AwsConfig) -> Result<Vec<Listed>, StateEr
         aws: aws.clone(),
     };
     let bridge = at("").connect()?;
-    let failed = |error| StateError::Backend {
-        path: PathBuf::from(url.to_string()),
-        error: Box::new(error),
-    };
-    let io = |source| StateError::Io {
-        path: PathBuf::from(url.to_string()),
-        source,
-    };
+    let listing = PathBuf::from(url.to_string());
     let (bucket, prefix) = (url.bucket.clone(), url.key(""));
-    let keys = bridge
-        .run(|c| async move { crate::aws::s3::list_keys(&c, &bucket, &prefix).await })
-        .map_err(io)?
-        .map_err(failed)?;
+    let keys = bridge.send(&listing, |c| async move {
+        crate::aws::s3::list_keys(&c, &bucket, &prefix).await
+    })?;
     let direct: Vec<String> = keys
         .into_iter()
         .filter(|k| !k[url.key("").len()..].contains('/'))
@@ -117,22 +109,21 @@ pub fn list_s3(url: &BackendUrl, aws: &AwsConfig) -> Result<Vec<Listed>, StateEr
         })
         .collect();
     let bucket = url.bucket.clone();
-    let objects = bridge
-        .run(|c| async move {
-            let reads = direct.into_iter().map(|key| {
-                let (c, bucket) = (c.clone(), bucket.clone());
-                async move {
-                    let read = s3_conditional::read(&c, &bucket, &key).await;
-                    (key, read)
-                }
-            });
-            futures_util::future::join_all(reads).await
-        })
-        .map_err(io)?;
+    let objects = bridge.send(&listing, |c| async move {
+        let reads = direct.into_iter().map(|key| {
+            let (c, bucket) = (c.clone(), bucket.clone());
+            async move {
+                s3_conditional::read(&c, &bucket, &key)
+                    .await
+                    .map(|read| (key, read))
+            }
+        });
+        futures_util::future::try_join_all(reads).await
+    })?;
     let mut listed: Vec<Listed> = Vec::new();
     let mut locks: Vec<(String, String)> = Vec::new();
     for (key, read) in objects {
-        let Some(body) = read.map_err(failed)?.map(|Versioned { body, .. }| body) else {
+        let Some(body) = read.map(|Versioned { body, .. }| body) else {
             continue;
         };
         let name = key.rsplit('/').next().unwrap_or(&key);

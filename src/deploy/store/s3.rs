@@ -106,41 +106,13 @@ impl S3State {
     }
 
     fn fetch(&self) -> Result<Option<Versioned>, StateError> {
-        let (bucket, key) = (self.at.url.bucket.clone(), self.at.state_key());
-        let read = self
-            .bridge
-            .run(|c| async move { s3_conditional::read(&c, &bucket, &key).await })
-            .map_err(|source| self.io(source))?;
-        read.map_err(|e| self.failed(e))
-    }
-
-    fn io(&self, source: std::io::Error) -> StateError {
-        StateError::Io {
-            path: self.path(),
-            source,
-        }
-    }
-
-    fn failed(&self, error: AwsError) -> StateError {
-        StateError::Backend {
-            path: self.path(),
-            error: Box::new(error),
-        }
+        read_object(&self.bridge, &self.at, &self.at.state_key())
     }
 
     /// Deletes our lock object (under `If-Match` on its ETag). A lock that is no longer ours
     /// (removed with `force-unlock`, perhaps taken by another run since) is left alone.
     fn release(&self) -> Result<(), StateError> {
-        let (bucket, key, etag) = (
-            self.at.url.bucket.clone(),
-            self.at.lock_key(),
-            self.lock_etag.clone(),
-        );
-        let deleted = self
-            .bridge
-            .run(|c| async move { s3_conditional::delete(&c, &bucket, &key, &etag).await })
-            .map_err(|source| self.io(source))?;
-        match deleted.map_err(|e| self.failed(e))? {
+        match delete_lock(&self.bridge, &self.at, &self.lock_etag)? {
             // A conflict is a lock that is gone, or someone else's: either way not ours to delete.
             Written::Done(_) | Written::Conflict => Ok(()),
         }
@@ -163,16 +135,12 @@ impl Backend for S3State {
             text.to_vec(),
             etag.clone(),
         );
-        let written = self
-            .bridge
-            .run(|c| async move {
-                match previous {
-                    Some(previous) => s3_conditional::replace(&c, &bucket, &key, &body, &previous).await,
-                    None => s3_conditional::create(&c, &bucket, &key, &body).await,
-                }
-            })
-            .map_err(|source| self.io(source))?
-            .map_err(|e| self.failed(e))?;
+        let written = self.bridge.send(&self.path(), |c| async move {
+            match previous {
+                Some(previous) => s3_conditional::replace(&c, &bucket, &key, &body, &previous).await,
+                None => s3_conditional::create(&c, &bucket, &key, &body).await,
+            }
+        })?;
         *etag = Some(match written {
             Written::Done(new) => new,
             // Either our own write whose answer was lost (the SDK resent it and met it), or
@@ -214,20 +182,11 @@ impl Drop for S3State {
 /// once more.
 fn acquire(bridge: &Bridge, at: &S3Location, lock: &LockBody) -> Result<String, StateError> {
     let path = at.lock_path();
-    let failed = |error: AwsError| StateError::Backend {
-        path: PathBuf::from(at.state_url()),
-        error: Box::new(error),
-    };
-    let io = |source| StateError::Io {
-        path: path.clone(),
-        source,
-    };
     for _ in 0..2 {
         let (bucket, key, body) = (at.url.bucket.clone(), at.lock_key(), lock.to_json());
-        let created = bridge
-            .run(|c| async move { s3_conditional::create(&c, &bucket, &key, &body).await })
-            .map_err(io)?
-            .map_err(failed)?;
+        let created = bridge.send(&path, |c| async move {
+            s3_conditional::create(&c, &bucket, &key, &body).await
+        })?;
         if let Written::Done(etag) = created {
             return Ok(etag);
         }
@@ -261,36 +220,33 @@ fn read_lock(
     bridge: &Bridge,
     at: &S3Location,
 ) -> Result<Option<(Result<LockBody, String>, String)>, StateError> {
-    let (bucket, key) = (at.url.bucket.clone(), at.lock_key());
-    let read = bridge
-        .run(|c| async move { s3_conditional::read(&c, &bucket, &key).await })
-        .map_err(|source| StateError::Io {
-            path: at.lock_path(),
-            source,
-        })?
-        .map_err(|error| StateError::Backend {
-            path: at.lock_path(),
-            error: Box::new(error),
-        })?;
+    let read = read_object(bridge, at, &at.lock_key())?;
     Ok(read.map(|Versioned { body, etag }| (LockBody::parse(&body), etag)))
+}
+
+/// An object of the backend and its ETag; `None` when there is none.
+fn read_object(bridge: &Bridge, at: &S3Location, key: &str) -> Result<Option<Versioned>, StateError> {
+    let (bucket, key) = (at.url.bucket.clone(), key.to_string());
+    let path = PathBuf::from(format!("s3://{bucket}/{key}"));
+    bridge.send(
+        &path,
+        |c| async move { s3_conditional::read(&c, &bucket, &key).await },
+    )
+}
+
+/// Deletes the lock object if its ETag is still `etag`.
+fn delete_lock(bridge: &Bridge, at: &S3Location, etag: &str) -> Result<Written, StateError> {
+    let (bucket, key, etag) = (at.url.bucket.clone(), at.lock_key(), etag.to_string());
+    bridge.send(&at.lock_path(), |c| async move {
+        s3_conditional::delete(&c, &bucket, &key, &etag).await
+    })
 }
 
 /// Reads the state without taking the lock.
 pub fn read(at: &S3Location) -> Result<State, StateError> {
     let bridge = at.connect()?;
     let path = PathBuf::from(at.state_url());
-    let (bucket, key) = (at.url.bucket.clone(), at.state_key());
-    let read = bridge
-        .run(|c| async move { s3_conditional::read(&c, &bucket, &key).await })
-        .map_err(|source| StateError::Io {
-            path: path.clone(),
-            source,
-        })?
-        .map_err(|error| StateError::Backend {
-            path: path.clone(),
-            error: Box::new(error),
-        })?;
-    match read {
+    match read_object(&bridge, at, &at.state_key())? {
         Some(found) => parse(&found.body, &path),
         None => Err(StateError::NotFound { path }),
     }
@@ -315,17 +271,7 @@ pub fn force_unlock(at: &S3Location, lock_id: &str) -> Result<Option<LockBody>, 
             asked: lock_id.to_string(),
         });
     }
-    let (bucket, key) = (at.url.bucket.clone(), at.lock_key());
-    bridge
-        .run(|c| async move { s3_conditional::delete(&c, &bucket, &key, &etag).await })
-        .map_err(|source| StateError::Io {
-            path: path.clone(),
-            source,
-        })?
-        .map_err(|error| StateError::Backend {
-            path,
-            error: Box::new(error),
-        })?;
+    delete_lock(&bridge, at, &etag)?;
     Ok(Some(body))
 }
 

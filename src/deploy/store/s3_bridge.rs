@@ -4,7 +4,10 @@
 //! The SDK client lives on that runtime too: its connections belong to the runtime that made them.
 
 use std::future::Future;
+use std::path::Path;
 
+use super::StateError;
+use crate::aws::AwsError;
 use crate::config::AwsConfig;
 
 pub type Client = aws_sdk_s3::Client;
@@ -46,6 +49,25 @@ impl Bridge {
             Some(runtime) => wait(runtime, future),
             None => Err(std::io::Error::other("the state runtime has stopped")),
         }
+    }
+}
+
+impl Bridge {
+    /// Runs an S3 call and waits for it; either way it can fail is a state error naming `path`.
+    pub fn send<T, F>(&self, path: &Path, call: impl FnOnce(Client) -> F) -> Result<T, StateError>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T, AwsError>> + Send + 'static,
+    {
+        self.run(call)
+            .map_err(|source| StateError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?
+            .map_err(|error| StateError::Backend {
+                path: path.to_path_buf(),
+                error: Box::new(error),
+            })
     }
 }
 

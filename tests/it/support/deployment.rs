@@ -160,7 +160,11 @@ pub fn assert_none_left_but_pools(emu: &Emulator, look: &Look, n: &str, context:
 pub fn ledger(f: &Fixture, n: &str) -> Vec<(String, String)> {
     let text =
         std::fs::read_to_string(f.path(&format!(".sre-agent-deploy/sre-e2e-{n}.json"))).expect("state file");
-    let state: serde_json::Value = serde_json::from_str(&text).expect("state JSON");
+    present_entries(&serde_json::from_str(&text).expect("state JSON"))
+}
+
+/// The present ledger entries (kind, name) of a state.
+pub fn present_entries(state: &serde_json::Value) -> Vec<(String, String)> {
     state["ledger"]
         .as_array()
         .into_iter()

@@ -8,6 +8,7 @@ pub mod acme_refusal;
 pub mod apt;
 pub mod chromium;
 pub mod deployment;
+pub mod kill;
 pub mod lanes;
 pub mod look;
 pub mod original_layout;

@@ -87,19 +87,15 @@ pub fn lock(look: &Look, n: &str) -> Option<serde_json::Value> {
 
 /// The present ledger entries (kind, name) of the state in the backend.
 pub fn ledger(look: &Look, n: &str) -> Vec<(String, String)> {
-    let state = state(look, n).expect("a state in the backend");
-    state["ledger"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|e| e["status"] == "present")
-        .map(|e| {
-            (
-                e["kind"].as_str().unwrap_or_default().to_string(),
-                e["name"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
+    super::deployment::present_entries(&state(look, n).expect("a state in the backend"))
+}
+
+/// An emulator with the team's bucket (versioned or not).
+pub fn emulator(versioned: bool) -> (Emulator, Look) {
+    let emu = Emulator::start().expect("emulator");
+    let look = Look::new(&emu);
+    bucket(&look, versioned);
+    (emu, look)
 }
 
 /// Calls of `operation` on `key` of the state bucket since call `from`.
