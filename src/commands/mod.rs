@@ -118,32 +118,62 @@ pub fn invalid(
     Ok(ExitStatus::Invalid)
 }
 
-/// Where the flags say a deployment's state is, for the commands that find a state without a
-/// config (`--resume`, `--cleanup`, `force-unlock`, `state`, `list`): `--deployment-id`,
-/// `--state-file`, and `--state-backend` (or `SRE_AGENT_DEPLOY_DEPLOYMENT_STATE_BACKEND`); the
-/// AWS settings from `--region`/`--profile`/`--endpoint-url`, then the standard environment.
+/// Where the flags say a deployment's state is, for the commands that find a state without
+/// validating a config (`--resume`, `--cleanup`, `force-unlock`, `state`, `list`):
+/// `--deployment-id`, `--state-file`, and `--state-backend` (or
+/// `SRE_AGENT_DEPLOY_DEPLOYMENT_STATE_BACKEND`); the AWS settings from
+/// `--region`/`--profile`/`--endpoint-url`, then the standard environment. When neither a flag nor
+/// the variable says where the state is and the config file (`--config`) keeps it in S3, its
+/// backend is used, with its deployment id and AWS settings where no flag gives them.
 pub fn flag_settings(common: &CommonArgs, env: &dyn Environment) -> (DeploymentConfig, AwsConfig) {
     let state_backend = common.state_backend.clone().or_else(|| {
         env.var(&crate::config::overrides::env_name("deployment.state_backend"))
             .filter(|v| !v.is_empty())
     });
-    let deployment = DeploymentConfig {
+    let mut deployment = DeploymentConfig {
         deployment_id: common.deployment_id.clone(),
         state_file: common.state_file.clone(),
         state_backend,
     };
-    let aws = AwsConfig {
-        region: common
-            .region
-            .clone()
-            .or_else(|| env.var("AWS_REGION"))
-            .or_else(|| env.var("AWS_DEFAULT_REGION"))
-            .unwrap_or_else(|| "us-east-1".into()),
+    let region = common
+        .region
+        .clone()
+        .or_else(|| env.var("AWS_REGION"))
+        .or_else(|| env.var("AWS_DEFAULT_REGION"));
+    let mut aws = AwsConfig {
         profile: common.profile.clone(),
         endpoint_url: common.endpoint_url.clone(),
         ..AwsConfig::default()
     };
+    let file = (deployment.state_file.is_none() && deployment.state_backend.is_none())
+        .then(|| file_backend(&common.config, env))
+        .flatten();
+    if let Some(file) = &file {
+        deployment
+            .state_backend
+            .clone_from(&file.deployment.state_backend);
+        deployment.deployment_id = deployment
+            .deployment_id
+            .or_else(|| file.deployment.deployment_id.clone());
+        aws.profile = aws.profile.or_else(|| file.aws.profile.clone());
+        aws.endpoint_url = aws.endpoint_url.or_else(|| file.aws.endpoint_url.clone());
+    }
+    aws.region = region
+        .or_else(|| file.map(|f| f.aws.region).filter(|r| !r.is_empty()))
+        .unwrap_or_else(|| "us-east-1".into());
     (deployment, aws)
+}
+
+/// The config file's settings when it keeps the state in S3 (read, not validated: only where
+/// the state is matters here).
+fn file_backend(path: &std::path::Path, env: &dyn Environment) -> Option<crate::config::Config> {
+    if !path.is_file() {
+        return None;
+    }
+    crate::config::load::load(path, env, &[])
+        .ok()?
+        .config
+        .filter(|c| c.deployment.state_backend.is_some())
 }
 
 /// Asks on the terminal; refuses when there is no terminal to ask on.

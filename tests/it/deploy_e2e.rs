@@ -455,10 +455,13 @@ fn lost_create_answers_are_adopted_not_twinned() {
 #[test]
 fn throttling_and_server_errors_are_retried() {
     let emu = Emulator::start().expect("emulator");
+    // About one call in seven is refused; a call fails for good only if all six of the SDK's
+    // attempts are (0.145^6, about 1e-5 per call): at 30%, which calls drew the faults depended
+    // on the order concurrent calls arrived in, and about one run in thirty lost all six.
     emu.faults()
-        .add_rule(FaultRule::rate("*", FaultKind::Throttle, 0.2, 7));
+        .add_rule(FaultRule::rate("*", FaultKind::Throttle, 0.1, 7));
     emu.faults()
-        .add_rule(FaultRule::rate("*", FaultKind::ServerError(503), 0.1, 11));
+        .add_rule(FaultRule::rate("*", FaultKind::ServerError(503), 0.05, 11));
     let f = fixture("t");
     tool(&f, &emu)
         .args(["--non-interactive", "--no-verify", "-c", "config.yaml"])

@@ -71,6 +71,12 @@ fn a_team_deploys_here_and_resumes_plans_lists_and_cleans_up_elsewhere() {
             .assert()
             .code(0);
     }
+    // `--resume` finds the shared state through the config file alone.
+    tool(&b, &emu)
+        .args(["--resume", "--no-verify", "-c", "config.yaml"])
+        .assert()
+        .code(0);
+    assert!(!b.path(".sre-agent-deploy").exists(), "no local state");
 
     // A folder with nothing in it resumes (nothing to do) and lists.
     let (_c, mut resume) = team::bare(&emu);
