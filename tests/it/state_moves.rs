@@ -148,15 +148,16 @@ fn list_shows_the_backends_deployments_and_discover_finds_the_stateless_ones() {
         text.contains("sre-e2e-list1") && text.contains("complete") && text.contains("deploy"),
         "{text}"
     );
-    let out = tool(&shared, &emu)
-        .args(["list", "--output", "json"])
-        .output()
-        .expect("list");
-    assert_eq!(
-        json_output(&out)["deployments"].as_array().map(Vec::len),
-        Some(0),
-        "no local state here"
-    );
+    // Without a flag, the config file's backend; without one there, the local state files.
+    let listed = |f: &crate::support::Fixture| {
+        let out = tool(f, &emu)
+            .args(["list", "--output", "json"])
+            .output()
+            .expect("list");
+        json_output(&out)["deployments"].as_array().map(Vec::len)
+    };
+    assert_eq!(listed(&shared), Some(1), "the backend of the config file");
+    assert_eq!(listed(&orphan), Some(0), "no local state left there");
 
     tool(&orphan, &emu)
         .args(["--cleanup", "--deployment-id", "sre-e2e-list2", "--yes"])
