@@ -6,6 +6,7 @@ pub mod diff;
 pub mod junit;
 pub mod printer;
 pub mod progress;
+pub mod prometheus;
 
 use std::fmt;
 
