@@ -78,12 +78,7 @@ fn kill_at(emu: &Emulator, look: &Look, k: u64, how: Thaw) -> Option<String> {
             "{context}: the ledger lists {count} {kind}: {recorded:?}"
         );
     }
-    let (_c, mut cleanup) = team::bare(emu);
-    cleanup
-        .args(["--cleanup", "--yes"])
-        .args(team::flags(&n))
-        .assert()
-        .code(0);
+    team::cleanup_from_elsewhere(emu, &n);
     assert_none_left(emu, look, &n, &context);
     assert_eq!(team::lock(look, &n), None, "{context}: no lock left");
     Some(at)
@@ -100,12 +95,7 @@ fn reference() -> u64 {
         .assert()
         .code(0);
     let calls = u64::try_from(emu.calls().len() - before).expect("count");
-    let (_c, mut cleanup) = team::bare(&emu);
-    cleanup
-        .args(["--cleanup", "--yes"])
-        .args(team::flags("sref"))
-        .assert()
-        .code(0);
+    team::cleanup_from_elsewhere(&emu, "sref");
     calls
 }
 

@@ -3,7 +3,7 @@
 //! and `force-unlock`; bad backends refused with nothing half-done.
 #![allow(clippy::disallowed_methods)]
 
-use crate::support::deployment::{assert_none_left, assert_one_of_each, tool};
+use crate::support::deployment::{assert_none_left, assert_one_of_each, deploy_json, tool};
 use crate::support::emulator::{Emulator, FaultKind, FaultRule};
 use crate::support::look::Look;
 use crate::support::team::{self, BACKEND};
@@ -115,12 +115,7 @@ fn a_team_deploys_here_and_resumes_plans_lists_and_cleans_up_elsewhere() {
     assert!(row.get("locked_by").is_none(), "{row}");
 
     // A third folder cleans up.
-    let (_e, mut cleanup) = team::bare(&emu);
-    cleanup
-        .args(["--cleanup", "--yes"])
-        .args(team::flags(n))
-        .assert()
-        .code(0);
+    team::cleanup_from_elsewhere(&emu, n);
     assert_none_left(&emu, &look, n, "cleaned up from a third folder");
     assert_eq!(team::state(&look, n).expect("kept")["status"], "cleaned_up");
     assert_eq!(team::lock(&look, n), None);
@@ -259,17 +254,7 @@ fn bad_backends_are_refused_clearly_and_nothing_is_half_done() {
 
     // A URL that is not s3://bucket/prefix, from the config and from a flag.
     let bad = Fixture::with_config(&team::config_in_backend(n).replace(BACKEND, "team-state/sre"));
-    let out = tool(&bad, &emu)
-        .args([
-            "--non-interactive",
-            "--no-verify",
-            "-c",
-            "config.yaml",
-            "--output",
-            "json",
-        ])
-        .output()
-        .expect("deploy");
+    let out = deploy_json(&bad, &emu);
     assert_eq!(out.status.code(), Some(1));
     assert!(json_output(&out).to_string().contains("deployment.state_backend"));
     let (_dir, mut resume) = team::bare(&emu);

@@ -21,17 +21,20 @@ fn a_local_state_is_pushed_once_pulled_back_and_cleaned_up_from_the_backend() {
     let ours: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(f.path(&local)).expect("local state")).expect("JSON");
 
-    let pushed = tool(&f, &emu)
-        .args([
-            "state",
-            "push",
-            "--deployment-id",
-            &format!("sre-e2e-{n}"),
-            "--to",
-            BACKEND,
-        ])
-        .output()
-        .expect("push");
+    let push = || {
+        tool(&f, &emu)
+            .args([
+                "state",
+                "push",
+                "--deployment-id",
+                &format!("sre-e2e-{n}"),
+                "--to",
+                BACKEND,
+            ])
+            .output()
+            .expect("push")
+    };
+    let pushed = push();
     let stdout = String::from_utf8_lossy(&pushed.stdout);
     assert_eq!(
         pushed.status.code(),
@@ -50,17 +53,7 @@ fn a_local_state_is_pushed_once_pulled_back_and_cleaned_up_from_the_backend() {
     // Pushing again (the backup put back) is refused: the backend keeps its state.
     std::fs::copy(f.path(&format!("{local}.pushed")), f.path(&local)).expect("restore");
     let before = team::object(&look, &team::state_key(n));
-    let again = tool(&f, &emu)
-        .args([
-            "state",
-            "push",
-            "--deployment-id",
-            &format!("sre-e2e-{n}"),
-            "--to",
-            BACKEND,
-        ])
-        .output()
-        .expect("push");
+    let again = push();
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already a state"));
     assert_eq!(team::object(&look, &team::state_key(n)), before, "untouched");
@@ -77,12 +70,7 @@ fn a_local_state_is_pushed_once_pulled_back_and_cleaned_up_from_the_backend() {
     assert_eq!(copy["deployment_id"], format!("sre-e2e-{n}"));
     assert_eq!(copy["ledger"], remote["ledger"]);
 
-    let (_dir, mut cleanup) = team::bare(&emu);
-    cleanup
-        .args(["--cleanup", "--yes"])
-        .args(team::flags(n))
-        .assert()
-        .code(0);
+    team::cleanup_from_elsewhere(&emu, n);
     assert_none_left(&emu, &look, n, "cleaned up through the backend");
 }
 

@@ -121,12 +121,7 @@ fn a_killed_deploy_keeps_its_lock_until_force_unlock_then_another_folder_finishe
     assert_one_of_each(&emu, &look, n, "resumed from another folder");
     assert_eq!(team::ledger(&look, n).len(), 17, "{:?}", team::ledger(&look, n));
 
-    let (_c, mut cleanup) = team::bare(&emu);
-    cleanup
-        .args(["--cleanup", "--yes"])
-        .args(team::flags(n))
-        .assert()
-        .code(0);
+    team::cleanup_from_elsewhere(&emu, n);
     assert_none_left(&emu, &look, n, "cleaned up from a third folder");
     assert_eq!(team::lock(&look, n), None);
 }

@@ -119,6 +119,16 @@ pub fn bare(emu: &Emulator) -> (tempfile::TempDir, assert_cmd::Command) {
     (dir, cmd)
 }
 
+/// `--cleanup --yes` of deployment `n` from an empty folder, through the backend alone; must pass.
+pub fn cleanup_from_elsewhere(emu: &Emulator, n: &str) {
+    let (_dir, mut cleanup) = bare(emu);
+    cleanup
+        .args(["--cleanup", "--yes"])
+        .args(flags(n))
+        .assert()
+        .code(0);
+}
+
 /// `--resume`, `--cleanup` and the state commands' flags for deployment `n` in the backend.
 pub fn flags(n: &str) -> Vec<String> {
     vec![
