@@ -62,6 +62,10 @@ pub enum Error {
     Plan(#[from] crate::deploy::plan::PlanError),
     #[error("no deployment of {config} is on record here: there is nothing to compare")]
     NoDeployment { config: PathBuf },
+    #[error(
+        "{config} names no deployment.deployment_id and no deployment of it is on record here: the timer and its metrics need the id"
+    )]
+    NoDeploymentId { config: PathBuf },
 }
 
 impl Error {
@@ -103,6 +107,9 @@ impl Error {
                 Some("this file was written by a newer sre-agent-deploy: upgrade the tool".into())
             }
             Self::Plan(_) => Some("fix the spec template, or the target's spec field, then run again".into()),
+            Self::NoDeploymentId { .. } => Some(
+                "pass --deployment-id ID (the id the deployment was made with), or set deployment.deployment_id".into(),
+            ),
             Self::NoDeployment { .. } => Some(
                 "deploy first, or point --state-file (or --deployment-id) at the deployment's state; `plan` shows what a first deploy makes".into(),
             ),

@@ -42,6 +42,12 @@ impl FileError {
             Some(std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem) => {
                 format!("make {folder} writable for this user, then run the command again")
             }
+            Some(std::io::ErrorKind::NotFound) => {
+                format!("create {folder} first (`mkdir -p {folder}`), or name a file in a folder that exists")
+            }
+            Some(std::io::ErrorKind::IsADirectory) => {
+                format!("{} is a folder: name a file in it", path.display())
+            }
             _ => format!("check that {folder} exists, is writable and has free space"),
         }
     }
@@ -66,6 +72,15 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FileError> {
     write_synced(&mut temp, path, contents)?;
     temp.persist(path).map_err(|e| write_error(path, e.error))?;
     Ok(())
+}
+
+/// Fails as a write of `path` would, without writing it: `path` must not be a folder, and its
+/// folder must exist and take a new file. For long work that writes its result at the end.
+pub fn check_writable(path: &Path) -> Result<(), FileError> {
+    if path.is_dir() {
+        return Err(write_error(path, std::io::ErrorKind::IsADirectory.into()));
+    }
+    temp_beside(path).map(drop)
 }
 
 /// Writes `contents` to `path`, failing with [`FileError::AlreadyExists`] if it exists (no race).
@@ -181,5 +196,24 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let err = write_atomic(&dir.path().join("no/such/f.txt"), b"x").expect_err("no folder");
         assert!(matches!(err, FileError::Write { .. }));
+    }
+
+    #[test]
+    fn check_writable_writes_nothing_and_names_the_fix() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        check_writable(&dir.path().join("m.prom")).expect("writable");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 0);
+        let missing = check_writable(&dir.path().join("no/m.prom")).expect_err("no folder");
+        assert!(
+            missing.suggestion().contains("mkdir -p"),
+            "{}",
+            missing.suggestion()
+        );
+        let folder = check_writable(dir.path()).expect_err("a folder");
+        assert!(
+            folder.suggestion().contains("is a folder"),
+            "{}",
+            folder.suggestion()
+        );
     }
 }

@@ -19,6 +19,7 @@ pub mod error;
 pub mod exit;
 pub mod files;
 pub mod import;
+pub mod monitoring;
 pub mod openapi;
 pub mod output;
 pub mod preflight;

@@ -3,10 +3,12 @@
 use std::path::PathBuf;
 
 mod common;
+mod monitoring;
 mod state;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 pub use common::CommonArgs;
+pub use monitoring::{MonitoringArgs, MonitoringCommand};
 pub use state::{ForceUnlockArgs, ListArgs, PullArgs, PushArgs, StateCommand};
 
 use crate::exit::EXIT_CODES_HELP;
@@ -85,6 +87,7 @@ impl Cli {
             Some(Command::State(StateCommand::Push(args))) => args.common.output,
             Some(Command::State(StateCommand::Pull(args))) => args.common.output,
             Some(Command::List(args)) => args.common.output,
+            Some(Command::Monitoring(MonitoringCommand::Install(args))) => args.common.output,
             Some(Command::Import(args)) => args.format,
             Some(Command::Preflight(args)) => args.output,
             Some(
@@ -147,6 +150,11 @@ pub enum Command {
     /// operation, who, when, gateway URL. --discover also finds, by tag, deployments in the
     /// account and region that have no state anywhere.
     List(ListArgs),
+    /// Watch the deployment afterwards: `monitoring install` writes a systemd timer (and the
+    /// equivalent crontab line) that runs `verify --prometheus` every 15 minutes, and Prometheus
+    /// alert rules for its metrics.
+    #[command(subcommand)]
+    Monitoring(MonitoringCommand),
     /// Print shell completions: `sre-agent-deploy completions bash > /etc/bash_completion.d/sre-agent-deploy`.
     Completions(CompletionsArgs),
     /// Print the man page (roff): `sre-agent-deploy man | man -l -`.
@@ -263,6 +271,10 @@ pub struct VerifyArgs {
     /// Warnings fail verification too (exit 4).
     #[arg(long)]
     pub strict: bool,
+    /// Also write the result as Prometheus metrics to FILE (atomically: a temp file in the same
+    /// folder, then a rename), for node_exporter's textfile collector. Works with --offline.
+    #[arg(long, value_name = "FILE")]
+    pub prometheus: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

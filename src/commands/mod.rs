@@ -13,6 +13,7 @@ pub mod import;
 pub mod init;
 pub mod list;
 pub mod migrate;
+pub mod monitoring;
 pub mod plan;
 pub mod preflight;
 pub mod state;
@@ -22,7 +23,9 @@ pub mod wizard;
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::cli::{CertificateCommand, Cli, Command, CommonArgs, ConfigCommand, StateCommand};
+use crate::cli::{
+    CertificateCommand, Cli, Command, CommonArgs, ConfigCommand, MonitoringCommand, StateCommand,
+};
 use crate::config::load::Loaded;
 use crate::config::{AwsConfig, DeploymentConfig, Environment};
 use crate::error::Error;
@@ -86,6 +89,7 @@ pub fn dispatch(cli: &Cli, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitStatu
         Some(Command::List(args)) => list::run(args, cx, out),
         Some(Command::Completions(args)) => completions::completions(args, cx, out),
         Some(Command::Man) => completions::man(cx, out),
+        Some(Command::Monitoring(MonitoringCommand::Install(args))) => monitoring::install(args, cx, out),
         Some(Command::Verify(args)) => verify::run(args, cx, out),
         Some(Command::Plan(args)) => plan::plan(args, cx, out),
         Some(Command::Drift(args)) => plan::drift_of(args, cx, out),

@@ -1,6 +1,6 @@
-//! `verify`: prove a deployment works, and write its reports. The same verification ends every
-//! deploy and resume. It reads the state file but never writes it, and makes one AWS call at
-//! most (reading the app client's secret from Cognito).
+//! `verify`: prove a deployment works, and write its reports (and, with `--prometheus`, its
+//! metrics). The same verification ends every deploy and resume. It reads the state file but
+//! never writes it, and makes one AWS call at most (reading the app client's secret from Cognito).
 
 use std::io::Write;
 
@@ -10,6 +10,7 @@ use crate::config::load::load;
 use crate::deploy::session;
 use crate::error::Error;
 use crate::exit::ExitStatus;
+use crate::files;
 use crate::verify::job::{Job, verify};
 
 /// `sre-agent-deploy verify`.
@@ -20,6 +21,10 @@ pub fn run(args: &VerifyArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitSt
     let Some(config) = loaded.config.clone().filter(|_| !result.has_errors()) else {
         return invalid(cx, &loaded, &result, out);
     };
+    // A metrics file that could not be written is found now, not after the network checks.
+    if let Some(path) = &args.prometheus {
+        files::check_writable(path)?;
+    }
     let state = session::recorded(&config, &loaded.base_dir, &args.common.config)?;
     let progress = cx.printer.progress();
     if state.is_none() && !args.offline {
@@ -32,7 +37,7 @@ pub fn run(args: &VerifyArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitSt
         "sre-agent-deploy verify --config {}",
         args.common.config.display()
     );
-    let verified = super::runtime()?.block_on(verify(
+    let mut verified = super::runtime()?.block_on(verify(
         Job {
             config: &config,
             base_dir: &loaded.base_dir,
@@ -45,6 +50,9 @@ pub fn run(args: &VerifyArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitSt
         },
         &progress,
     ))?;
+    if let Some(path) = &args.prometheus {
+        verified.write_metrics(path, &config, &loaded.base_dir, args.strict)?;
+    }
     cx.printer.result(out, &verified)?;
     Ok(verified.exit_status(args.strict))
 }

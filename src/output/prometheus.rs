@@ -1,7 +1,9 @@
 //! The Prometheus text exposition format (0.0.4), as node_exporter's textfile collector reads it:
 //! a `# HELP` and a `# TYPE` line for every metric, then its samples, and no sample timestamps
 //! (the collector refuses files that carry them). Label values and help texts are escaped as the
-//! format says. Groundwork of issue 15 (`verify --prometheus`): the writer, not yet the metrics.
+//! format says; a sample whose labels repeat an earlier one of its metric is dropped (the
+//! collector refuses duplicate series). `verify --prometheus` writes its metrics with it
+//! (`crate::verify::metrics`).
 
 use std::fmt::Write as _;
 
@@ -31,13 +33,16 @@ pub struct Family {
 }
 
 impl Family {
-    /// Adds a sample with these labels (in this order).
+    /// Adds a sample with these labels (in this order), unless the metric has one with the same
+    /// labels already (the first one stays).
     pub fn sample(&mut self, labels: &[(&str, &str)], value: f64) -> &mut Self {
-        let labels = labels
+        let labels: Vec<(String, String)> = labels
             .iter()
             .map(|(k, v)| (sanitize(k, false), (*v).to_string()))
             .collect();
-        self.samples.push((labels, value));
+        if !self.samples.iter().any(|(seen, _)| *seen == labels) {
+            self.samples.push((labels, value));
+        }
         self
     }
 }
@@ -198,6 +203,19 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    #[test]
+    fn a_repeated_series_keeps_its_first_value() {
+        let mut e = Exposition::default();
+        e.gauge("up", "h")
+            .sample(&[("instance", "a")], 1.0)
+            .sample(&[("instance", "a")], 0.0)
+            .sample(&[("instance", "b")], 0.0);
+        assert_eq!(
+            e.render(),
+            "# HELP up h\n# TYPE up gauge\nup{instance=\"a\"} 1\nup{instance=\"b\"} 0\n"
+        );
     }
 
     #[test]

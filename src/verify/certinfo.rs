@@ -33,6 +33,8 @@ pub struct CertSummary {
     pub key_bits: usize,
     pub subject_raw: Vec<u8>,
     pub issuer_raw: Vec<u8>,
+    /// The serial number in decimal (as the x509-certificate-exporter labels it).
+    pub serial: String,
 }
 
 /// How a certificate's names relate to a host.
@@ -99,6 +101,7 @@ impl CertSummary {
             key_bits,
             subject_raw: cert.subject().as_raw().to_vec(),
             issuer_raw: cert.issuer().as_raw().to_vec(),
+            serial: cert.serial.to_string(),
         })
     }
 

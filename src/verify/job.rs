@@ -5,15 +5,19 @@
 use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
+use super::metrics;
 use super::report::{Overall, VerificationReport};
 use super::run::{self, Deployed};
+use super::tls_files::inventory;
 use crate::aws::{Clients, cognito};
 use crate::config::{Config, Environment};
 use crate::deploy::state::State;
 use crate::deploy::store::STATE_DIR;
 use crate::exit::ExitStatus;
-use crate::files::FileError;
+use crate::files::{self, FileError};
 use crate::output::progress::Progress;
 
 /// A finished verification and where its reports are. Printed as the report and the paths;
@@ -25,6 +29,31 @@ pub struct Verified {
 }
 
 impl Verified {
+    /// Writes the metrics of this verification to `path` (atomically) and lists it with the
+    /// reports. `strict` decides `sre_agent_deploy_verify_success` as it decides the exit code.
+    pub fn write_metrics(
+        &mut self,
+        path: &Path,
+        config: &Config,
+        base_dir: &Path,
+        strict: bool,
+    ) -> Result<(), FileError> {
+        let now = OffsetDateTime::parse(&self.report.generated_at, &Rfc3339)
+            .unwrap_or_else(|_| OffsetDateTime::now_utc());
+        let certificates = inventory::certificates(&config.tls, base_dir);
+        let text = metrics::exposition(&metrics::Input {
+            report: &self.report,
+            certificates: &certificates,
+            gateway: &config.gateway.gateway_name,
+            success: self.exit_status(strict) == ExitStatus::Success,
+            now,
+        })
+        .render();
+        files::write_atomic(path, text.as_bytes())?;
+        self.paths.push(path.to_path_buf());
+        Ok(())
+    }
+
     /// Exit 4 on failure, and on warnings when `strict`.
     pub fn exit_status(&self, strict: bool) -> ExitStatus {
         match self.report.status {

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod job;
 pub mod jwt;
 pub mod mcp;
+pub mod metrics;
 pub mod report;
 pub mod run;
 pub mod security;

@@ -1,5 +1,6 @@
 //! The layer rule of ARCHITECTURE.md, checked on the source: arrows only point down
-//! (main/lib → {commands, cli} → runner → ui → verify → {deploy, acme, import, preflight} → the base),
+//! (main/lib → {commands, cli} → runner → ui → verify → {deploy, acme, import, preflight, monitoring}
+//! → the base),
 //! and command files never use each other (what several need lives in `runner` or below).
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("deploy", 2),
     ("import", 2),
     ("preflight", 2),
+    ("monitoring", 2),
     ("verify", 3),
     ("ui", 4),
     ("runner", 5),

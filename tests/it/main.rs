@@ -20,6 +20,8 @@ mod engine_service;
 mod fault_campaign;
 mod gateway_options;
 mod import;
+mod monitoring;
+mod monitoring_install;
 mod plan_drift;
 mod plan_once;
 mod plan_property;

@@ -248,6 +248,8 @@ fn probe(endpoint: &str, status: Status) -> Probe {
         tls_version: Some("TLSv1.3".into()),
         days_left: Some(200),
         not_after: None,
+        earliest_not_after: None,
+        out_of_date: false,
         names: Vec::new(),
         certificate: None,
         health_path: Some("/healthz".into()),

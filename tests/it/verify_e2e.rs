@@ -7,7 +7,7 @@
 
 use crate::support::emulator::Emulator;
 use crate::support::tls_servers::Backends;
-use crate::support::{Fixture, json_output, loopback_config};
+use crate::support::{Fixture, json_output, loopback_config, prom};
 
 fn tool(fixture: &Fixture, emu: &Emulator) -> assert_cmd::Command {
     let mut cmd = fixture.cmd();
@@ -155,6 +155,7 @@ fn verify_lists_the_tools_of_a_missing_target_and_an_open_gateway_fails() {
     });
     let output = tool(&f, &emu)
         .args(["verify", "-c", "config.yaml", "--output", "json"])
+        .args(["--prometheus", "verify.prom"])
         .output()
         .expect("run");
     assert_eq!(output.status.code(), Some(4));
@@ -179,6 +180,53 @@ fn verify_lists_the_tools_of_a_missing_target_and_an_open_gateway_fails() {
             .as_str()
             .is_some_and(|r| r.contains("logs-api"))
     );
+    // The same run's metrics: the gateway's tool count as listed, the token issued, the
+    // tools/list failure, both backends up.
+    let samples = prom::read(&f.path("verify.prom"));
+    let listed = tools_check["details"]["tools"].as_f64().expect("tools listed");
+    assert!(listed > 0.0);
+    assert_eq!(
+        prom::value(
+            &samples,
+            "sre_agent_deploy_gateway_tools",
+            &[("gateway", "sre-verify-b-gw")]
+        ),
+        Some(listed)
+    );
+    assert_eq!(
+        prom::value(&samples, "sre_agent_deploy_token_success", &[]),
+        Some(1.0)
+    );
+    assert_eq!(
+        prom::value(&samples, "sre_agent_deploy_verify_success", &[]),
+        Some(0.0)
+    );
+    assert_eq!(
+        prom::value(
+            &samples,
+            "sre_agent_deploy_check",
+            &[
+                ("component", "gateway"),
+                ("check", "tools/list"),
+                ("status", "fail")
+            ]
+        ),
+        Some(1.0)
+    );
+    for server in &servers.servers {
+        let instance = format!("backend.sre-agent.internal:{}", server.port());
+        for check in ["tls", "http"] {
+            assert_eq!(
+                prom::value(
+                    &samples,
+                    "probe_success",
+                    &[("instance", &instance), ("check", check)]
+                ),
+                Some(1.0),
+                "{instance} {check}"
+            );
+        }
+    }
 
     // A gateway that lets everyone in: acceptance of the unauthenticated and tampered requests fails.
     emu.set_mcp_open(true);

@@ -76,6 +76,8 @@ fn sample() -> VerificationReport {
         tls_version: Some("TLSv1.3".into()),
         days_left: Some(17),
         not_after: Some("2026-12-10T00:00:00Z".into()),
+        earliest_not_after: Some("2026-12-10T00:00:00Z".into()),
+        out_of_date: false,
         names: vec!["backend.sre-agent.internal".into()],
         certificate: None,
         health_path: Some("/health".into()),

@@ -204,6 +204,8 @@ mod tests {
             tls_version: Some("TLSv1.3".into()),
             days_left: Some(80),
             not_after: Some("2030-01-01T00:00:00Z".into()),
+            earliest_not_after: Some("2029-06-01T00:00:00Z".into()),
+            out_of_date: false,
             names: vec!["backend.corp".into()],
             certificate: Some(CertVerdict {
                 status: Status::Pass,

@@ -155,6 +155,14 @@ pub struct Probe {
     /// The presented leaf's expiry, in UTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_after: Option<String>,
+    /// The earliest expiry among all the certificates presented (leaf and intermediates), in
+    /// UTC: what the Blackbox exporter's `probe_ssl_earliest_cert_expiry` reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earliest_not_after: Option<String>,
+    /// A presented certificate is outside its validity window (expired or not yet valid): the
+    /// handshake a strict client makes fails, whatever the policy's `fail_days` says.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub out_of_date: bool,
     /// The presented leaf's subjectAltNames (DNS names, then IP addresses).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<String>,

@@ -72,6 +72,8 @@ fn blank(endpoint: &Endpoint, health_path: Option<String>) -> Probe {
         tls_version: None,
         days_left: None,
         not_after: None,
+        earliest_not_after: None,
+        out_of_date: false,
         names: Vec::new(),
         certificate: None,
         health_path,
@@ -326,6 +328,14 @@ fn describe_leaf(
         .extend(leaf.ip_addresses.iter().map(ToString::to_string));
     probe.days_left = Some(leaf.days_left(shared.now));
     probe.not_after = Some(certinfo::utc(leaf.not_after));
+    probe.out_of_date = seen.out_of_date;
+    probe.earliest_not_after = seen
+        .chain
+        .iter()
+        .filter_map(|der| CertSummary::from_der(der).ok())
+        .map(|c| c.not_after)
+        .min()
+        .map(certinfo::utc);
     let (status, message, suggestion) = certinfo::validity(
         &leaf,
         &endpoint.host,

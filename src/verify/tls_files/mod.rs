@@ -12,6 +12,7 @@
 //! is fine.
 
 mod chain;
+pub mod inventory;
 mod key;
 pub(crate) mod pem;
 mod strength;

@@ -13,6 +13,7 @@ pub mod lanes;
 pub mod look;
 pub mod original_layout;
 pub mod pebble;
+pub mod prom;
 pub mod team;
 pub mod tmux;
 
