@@ -6,6 +6,7 @@
 //!
 //! `cargo run --release --example bench-metrics -- BIN [ENDPOINTS=1000] [ROUNDS=5]`
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(clippy::disallowed_methods)] // the benchmark's throwaway config, in a temp folder
 
 use emulator::{certs, tls as tls_servers};
 

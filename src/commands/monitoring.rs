@@ -108,9 +108,9 @@ pub fn install(args: &MonitoringArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Resul
         warn_days: config.tls.warn_days,
         fail_days: config.tls.fail_days,
         acme: config.tls.acme.is_some(),
-        // Every check is bounded by verify.timeout_seconds; a sweep, a token and the gateway
-        // take a few of those at most.
-        timeout_seconds: config.verify.timeout_seconds.max(1) * 20,
+        // Every step is bounded by verify.timeout_seconds; even a sweep of many endpoints that
+        // all time out stays well inside 20 of those, or 10 minutes.
+        timeout_seconds: (config.verify.timeout_seconds.max(1) * 20).max(600),
     };
     let rendered = setup.render().map_err(|e| FileError::other(&dir, e))?;
     let mut written = Vec::new();

@@ -5,6 +5,7 @@
 //! collector refuses duplicate series). `verify --prometheus` writes its metrics with it
 //! (`crate::verify::metrics`).
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 /// What a metric is.
@@ -30,6 +31,8 @@ pub struct Family {
     help: String,
     kind: Kind,
     samples: Vec<(Vec<(String, String)>, f64)>,
+    /// The label sets already sampled (a sweep of thousands of endpoints stays linear).
+    seen: HashSet<Vec<(String, String)>>,
 }
 
 impl Family {
@@ -40,7 +43,7 @@ impl Family {
             .iter()
             .map(|(k, v)| (sanitize(k, false), (*v).to_string()))
             .collect();
-        if !self.samples.iter().any(|(seen, _)| *seen == labels) {
+        if self.seen.insert(labels.clone()) {
             self.samples.push((labels, value));
         }
         self
@@ -74,6 +77,7 @@ impl Exposition {
                     help: help.to_string(),
                     kind,
                     samples: Vec::new(),
+                    seen: HashSet::new(),
                 });
                 self.families.len() - 1
             }

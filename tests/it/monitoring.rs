@@ -124,23 +124,11 @@ fn x509_metrics_are_the_certificates_own_dates_for_each_factory_case() {
             expected,
             "{case:?}"
         );
-        let check = |status| {
-            prom::value(
-                &samples,
-                "sre_agent_deploy_check",
-                &[
-                    ("component", "tls_files"),
-                    ("check", "expiry"),
-                    ("status", status),
-                ],
-            )
-        };
-        assert_eq!(check(expiry_status), Some(1.0), "{case:?}");
-        let ones = ["pass", "warn", "fail", "skip"]
-            .iter()
-            .filter(|s| check(s) == Some(1.0))
-            .count();
-        assert_eq!(ones, 1, "{case:?}: one status is set");
+        assert_eq!(
+            prom::check_status(&samples, "tls_files", "expiry").as_deref(),
+            Some(expiry_status),
+            "{case:?}"
+        );
         assert_eq!(
             prom::value(&samples, "sre_agent_deploy_verify_success", &[]),
             Some(if exit == 0 { 1.0 } else { 0.0 })
@@ -334,12 +322,8 @@ fn probe_metrics_agree_with_the_remote_checks_on_loopback_servers() {
         Some(0.0)
     );
     assert_eq!(
-        prom::value(
-            &samples,
-            "sre_agent_deploy_check",
-            &[("component", "remote_tls"), ("check", "tls"), ("status", "fail")]
-        ),
-        Some(1.0),
+        prom::check_status(&samples, "remote_tls", "tls").as_deref(),
+        Some("fail"),
         "the worst of the endpoints' tls checks"
     );
     drop(servers);

@@ -202,16 +202,8 @@ fn verify_lists_the_tools_of_a_missing_target_and_an_open_gateway_fails() {
         Some(0.0)
     );
     assert_eq!(
-        prom::value(
-            &samples,
-            "sre_agent_deploy_check",
-            &[
-                ("component", "gateway"),
-                ("check", "tools/list"),
-                ("status", "fail")
-            ]
-        ),
-        Some(1.0)
+        prom::check_status(&samples, "gateway", "tools/list").as_deref(),
+        Some("fail")
     );
     for server in &servers.servers {
         let instance = format!("backend.sre-agent.internal:{}", server.port());

@@ -2,6 +2,7 @@
 //! and linter, from Debian's `prometheus` package, installed when missing and root), then a strict
 //! reader of the text format for the values: every metric has `# HELP` and `# TYPE` before its
 //! samples, and no sample carries a timestamp.
+#![allow(clippy::float_cmp)] // the values compared are 0 and 1 exactly
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -170,6 +171,27 @@ pub fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option<
         found.len()
     );
     found.first().copied()
+}
+
+/// The status `sre_agent_deploy_check` sets for `component`/`check`: the one of its four series
+/// at 1 (the others must be 0).
+pub fn check_status(samples: &[Sample], component: &str, check: &str) -> Option<String> {
+    let series: Vec<&Sample> = all(samples, "sre_agent_deploy_check")
+        .into_iter()
+        .filter(|s| s.labels["component"] == component && s.labels["check"] == check)
+        .collect();
+    let on: Vec<String> = series
+        .iter()
+        .filter(|s| s.value == 1.0)
+        .map(|s| s.labels["status"].clone())
+        .collect();
+    if series.is_empty() {
+        return None;
+    }
+    assert_eq!(series.len(), 4, "{component}/{check}: pass, warn, fail and skip");
+    assert!(series.iter().all(|s| s.value == 0.0 || s.value == 1.0));
+    assert_eq!(on.len(), 1, "{component}/{check}: one status at 1, not {on:?}");
+    on.into_iter().next()
 }
 
 /// The samples of `name`.
