@@ -1,7 +1,8 @@
 //! Secret-leak scan: a full deploy (with its verification), a second deploy and `verify` with
 //! JSON output, `--validate-only --online` and a cleanup run with known secret values: the
 //! backend API key, the Cognito client secret the deployment's app client got, and every access
-//! token the token endpoint issued. Every file under the working folder (state, lock, reports)
+//! token the token endpoint issued. Every file under the working folder (state, lock, reports, the
+//! `--prometheus` metrics file)
 //! and everything each command printed must hold none of them, nor a token's signature.
 #![allow(clippy::disallowed_methods)]
 
@@ -62,7 +63,7 @@ fn no_secret_value_is_written_or_printed() {
         ]),
         run(&["--non-interactive", "-c", "config.yaml", "--output", "json"]),
         run(&["verify", "-c", "config.yaml", "--output", "json"]),
-        run(&["verify", "-c", "config.yaml"]),
+        run(&["verify", "-c", "config.yaml", "--prometheus", "metrics.prom"]),
         run(&[
             "--validate-only",
             "--online",
@@ -132,6 +133,10 @@ fn no_secret_value_is_written_or_printed() {
         .filter(|(p, _)| p.to_string_lossy().contains("reports"))
         .count();
     assert!(reports >= 4, "the reports were written and are scanned too");
+    assert!(
+        written.iter().any(|(p, _)| p.ends_with("metrics.prom")),
+        "the metrics file was written and is scanned too"
+    );
     let mut leaks = Vec::new();
     for (what, value) in &secrets {
         for (path, bytes) in &written {
