@@ -2,8 +2,8 @@
 //! JSON output, `--validate-only --online` and a cleanup run with known secret values: the
 //! backend API key, the Cognito client secret the deployment's app client got, and every access
 //! token the token endpoint issued. Every file under the working folder (state, lock, reports, the
-//! `--prometheus` metrics file)
-//! and everything each command printed must hold none of them, nor a token's signature.
+//! `--prometheus` metrics file) and everything each command printed must hold none of them, nor a
+//! token's signature.
 #![allow(clippy::disallowed_methods)]
 
 use crate::support::emulator::Emulator;
