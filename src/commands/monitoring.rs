@@ -120,7 +120,7 @@ pub fn install(args: &MonitoringArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Resul
     }
     let installed = Installed {
         enable: ways(&setup, &rendered.service, &rendered.timer),
-        then: then(&setup, &written),
+        then: then(&setup),
         deployment_id,
         dir,
         files: written,
@@ -168,7 +168,7 @@ fn carried_flags(common: &CommonArgs, here: &Path) -> Vec<String> {
 
 fn ways(setup: &Setup, service: &str, timer: &str) -> Vec<Way> {
     let dir = setup.dir.display();
-    let crontab = setup.dir.join(format!("{}.crontab", setup.unit_name()));
+    let crontab = setup.crontab_path();
     vec![
         Way {
             how: "systemd, system-wide (root; add User= to the service to run it as another user)",
@@ -197,15 +197,12 @@ fn ways(setup: &Setup, service: &str, timer: &str) -> Vec<Way> {
     ]
 }
 
-fn then(setup: &Setup, written: &[PathBuf]) -> Vec<String> {
+fn then(setup: &Setup) -> Vec<String> {
     let folder = setup
         .metrics_file
         .parent()
         .map_or_else(|| ".".into(), |p| p.display().to_string());
-    let rules = written
-        .iter()
-        .find(|p| p.to_string_lossy().ends_with(".rules.yml"))
-        .map_or_else(String::new, |p| p.display().to_string());
+    let rules = setup.rules_path().display().to_string();
     vec![
         format!(
             "node_exporter reads {folder}: start it with --collector.textfile.directory={folder}, \

@@ -68,6 +68,17 @@ impl Setup {
         self.dir.join("verify.env")
     }
 
+    /// The crontab line's file.
+    pub fn crontab_path(&self) -> PathBuf {
+        self.dir.join(format!("{}.crontab", self.unit_name()))
+    }
+
+    /// The alert rules' file.
+    pub fn rules_path(&self) -> PathBuf {
+        self.dir
+            .join(format!("sre-agent-deploy-{}.rules.yml", self.deployment_id))
+    }
+
     /// Renders the four files.
     pub fn render(&self) -> Result<Rendered, String> {
         let unit = self.unit_name();
@@ -75,10 +86,8 @@ impl Setup {
         let timer = format!("{unit}.timer");
         let service_path = self.dir.join(&service);
         let timer_path = self.dir.join(&timer);
-        let crontab_path = self.dir.join(format!("{unit}.crontab"));
-        let rules_path = self
-            .dir
-            .join(format!("sre-agent-deploy-{}.rules.yml", self.deployment_id));
+        let crontab_path = self.crontab_path();
+        let rules_path = self.rules_path();
         let mut argv = vec![self.exe.display().to_string(), "verify".to_string()];
         argv.extend(self.verify_args.iter().cloned());
         let shown = |p: &Path| p.display().to_string();

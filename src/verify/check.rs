@@ -203,6 +203,15 @@ pub fn worst<'a>(checks: impl IntoIterator<Item = &'a Check>) -> Status {
         .unwrap_or(Status::Pass)
 }
 
+/// The status a group of checks shows: the worst, or `Skip` when every one was skipped.
+pub fn group_status<'a>(checks: impl IntoIterator<Item = &'a Check> + Clone) -> Status {
+    if checks.clone().into_iter().all(|c| c.status == Status::Skip) {
+        Status::Skip
+    } else {
+        worst(checks)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,5 +243,13 @@ mod tests {
         assert_eq!(worst(&[make(Status::Skip), make(Status::Pass)]), Status::Pass);
         assert_eq!(worst(&[make(Status::Warn), make(Status::Fail)]), Status::Fail);
         assert_eq!(worst(&[]), Status::Pass);
+        assert_eq!(
+            group_status(&[make(Status::Skip), make(Status::Skip)]),
+            Status::Skip
+        );
+        assert_eq!(
+            group_status(&[make(Status::Skip), make(Status::Warn)]),
+            Status::Warn
+        );
     }
 }

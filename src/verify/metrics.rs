@@ -8,7 +8,7 @@
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::check::{Component, Status};
+use super::check::{Check, Component, Status, group_status};
 use super::remote::{Layer, Probe};
 use super::report::VerificationReport;
 use super::tls_files::inventory::FileCert;
@@ -69,10 +69,8 @@ pub fn exposition(input: &Input<'_>) -> Exposition {
     out.gauge(VERIFY_SUCCESS, "1 when the last verification passed, else 0.")
         .sample(&[], flag(input.success));
     // Whole seconds: the report's own timestamp has no finer precision.
-    #[allow(clippy::cast_precision_loss)] // Unix seconds fit an f64's 53 bits exactly
-    let now = input.now.unix_timestamp() as f64;
     out.gauge(LAST_RUN, "When the last verification ran, in Unix seconds.")
-        .sample(&[], now);
+        .sample(&[], seconds(input.now));
     network(&mut out, input);
     out
 }
@@ -142,15 +140,10 @@ fn certificates(out: &mut Exposition, certs: &[FileCert], now: OffsetDateTime) {
             ("subject_CN", cn),
             ("serial_number", s.serial.as_str()),
         ];
-        #[allow(clippy::cast_precision_loss)] // Unix seconds fit an f64's 53 bits exactly
-        let (before, after) = (
-            s.not_before.unix_timestamp() as f64,
-            s.not_after.unix_timestamp() as f64,
-        );
         out.gauge(X509_NOT_AFTER, "The certificate's notAfter, in Unix seconds.")
-            .sample(&labels, after);
+            .sample(&labels, seconds(s.not_after));
         out.gauge(X509_NOT_BEFORE, "The certificate's notBefore, in Unix seconds.")
-            .sample(&labels, before);
+            .sample(&labels, seconds(s.not_before));
         out.gauge(X509_EXPIRED, "1 when the certificate has expired, else 0.")
             .sample(&labels, flag(now > s.not_after));
     }
@@ -159,14 +152,14 @@ fn certificates(out: &mut Exposition, certs: &[FileCert], now: OffsetDateTime) {
 /// `sre_agent_deploy_check`: for each check (by component and name), 1 on its status and 0 on
 /// the three others. A check run on several subjects (one per endpoint) takes the worst status.
 fn checks(out: &mut Exposition, report: &VerificationReport) {
-    let mut grouped: Vec<(Component, &str, Vec<Status>)> = Vec::new();
+    let mut grouped: Vec<(Component, &str, Vec<&Check>)> = Vec::new();
     for check in report.checks() {
         match grouped
             .iter_mut()
             .find(|(c, n, _)| *c == check.component && *n == check.name)
         {
-            Some((_, _, statuses)) => statuses.push(check.status),
-            None => grouped.push((check.component, &check.name, vec![check.status])),
+            Some((_, _, same)) => same.push(check),
+            None => grouped.push((check.component, &check.name, vec![check])),
         }
     }
     let family = out.gauge(
@@ -174,13 +167,8 @@ fn checks(out: &mut Exposition, report: &VerificationReport) {
         "1 for the status each verification check ended with (pass, warn, fail or skip), 0 for \
          the others; a check run on several subjects shows the worst.",
     );
-    for (component, name, statuses) in grouped {
-        let worst = statuses
-            .iter()
-            .copied()
-            .filter(|s| *s != Status::Skip)
-            .max()
-            .unwrap_or(Status::Skip);
+    for (component, name, same) in grouped {
+        let shown = group_status(same.iter().copied());
         for status in [Status::Pass, Status::Warn, Status::Fail, Status::Skip] {
             family.sample(
                 &[
@@ -188,7 +176,7 @@ fn checks(out: &mut Exposition, report: &VerificationReport) {
                     ("check", name),
                     ("status", &status.to_string()),
                 ],
-                flag(status == worst),
+                flag(status == shown),
             );
         }
     }
@@ -239,18 +227,20 @@ fn millis(ms: u64) -> f64 {
     ms / 1000.0
 }
 
+/// A time as Unix seconds.
+#[allow(clippy::cast_precision_loss)] // Unix seconds fit an f64's 53 bits exactly
+fn seconds(t: OffsetDateTime) -> f64 {
+    t.unix_timestamp() as f64
+}
+
 /// An RFC 3339 time as Unix seconds.
 fn unix(text: &str) -> Option<f64> {
-    #[allow(clippy::cast_precision_loss)] // Unix seconds fit an f64's 53 bits exactly
-    OffsetDateTime::parse(text, &Rfc3339)
-        .ok()
-        .map(|t| t.unix_timestamp() as f64)
+    OffsetDateTime::parse(text, &Rfc3339).ok().map(seconds)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verify::check::Check;
     use crate::verify::report::Context;
 
     fn report(online: bool, deployed: bool, checks: &[Check]) -> VerificationReport {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use render::{html, junit, markdown};
 
-use super::check::{Check, Component, Status, worst};
+use super::check::{Check, Component, Status, group_status, worst};
 use super::remote::Probe;
 use super::security::SecurityEvent;
 use crate::files;
@@ -112,11 +112,7 @@ impl VerificationReport {
                 if checks.is_empty() {
                     return None;
                 }
-                let status = if checks.iter().all(|c| c.status == Status::Skip) {
-                    Status::Skip
-                } else {
-                    worst(&checks)
-                };
+                let status = group_status(&checks);
                 Some(ComponentResult {
                     component,
                     title: component.title().to_string(),
