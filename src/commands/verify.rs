@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::files;
 use crate::verify::job::{Job, verify};
+use crate::verify::metrics;
 
 /// `sre-agent-deploy verify`.
 pub fn run(args: &VerifyArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitStatus, Error> {
@@ -19,6 +20,15 @@ pub fn run(args: &VerifyArgs, cx: &Cx<'_>, out: &mut dyn Write) -> Result<ExitSt
     cx.notices(&loaded);
     let result = loaded.validate(cx.env);
     let Some(config) = loaded.config.clone().filter(|_| !result.has_errors()) else {
+        if let Some(path) = &args.prometheus {
+            // The run failed: say so to Prometheus too. The findings are the result either way.
+            let text = metrics::unverified(time::OffsetDateTime::now_utc()).render();
+            if let Err(e) = files::write_atomic(path, text.as_bytes()) {
+                cx.printer
+                    .progress()
+                    .line("verify", &format!("{e} ({})", e.suggestion()));
+            }
+        }
         return invalid(cx, &loaded, &result, out);
     };
     // A metrics file that could not be written is found now, not after the network checks.

@@ -66,13 +66,25 @@ pub fn exposition(input: &Input<'_>) -> Exposition {
     probes(&mut out, &input.report.connectivity);
     certificates(&mut out, input.certificates, input.now);
     checks(&mut out, input.report);
-    out.gauge(VERIFY_SUCCESS, "1 when the last verification passed, else 0.")
-        .sample(&[], flag(input.success));
-    // Whole seconds: the report's own timestamp has no finer precision.
-    out.gauge(LAST_RUN, "When the last verification ran, in Unix seconds.")
-        .sample(&[], seconds(input.now));
+    verdict(&mut out, input.success, input.now);
     network(&mut out, input);
     out
+}
+
+/// The metrics of a run that could not verify anything (the config did not validate): failed,
+/// and when, so that the failing alert fires at once rather than the stale one three intervals on.
+pub fn unverified(now: OffsetDateTime) -> Exposition {
+    let mut out = Exposition::default();
+    verdict(&mut out, false, now);
+    out
+}
+
+fn verdict(out: &mut Exposition, success: bool, now: OffsetDateTime) {
+    out.gauge(VERIFY_SUCCESS, "1 when the last verification passed, else 0.")
+        .sample(&[], flag(success));
+    // Whole seconds: the report's own timestamp has no finer precision.
+    out.gauge(LAST_RUN, "When the last verification ran, in Unix seconds.")
+        .sample(&[], seconds(now));
 }
 
 /// The Blackbox exporter's metrics, for each endpoint probed (a skipped one has none).

@@ -2,7 +2,8 @@
 //! reader (HELP and TYPE for every metric, no timestamps); the x509 values are the certificates'
 //! own dates for the factory's cases, chains included; the probe values agree with the remote
 //! checks against loopback TLS servers; a reader never sees a partial file while verify rewrites
-//! it; and a metrics path that cannot be written is exit 2 before any check runs.
+//! it; a metrics path that cannot be written is exit 2 before any check runs; and a config that
+//! does not validate is a failed run in the metrics too.
 #![allow(clippy::disallowed_methods)]
 // Metric values here are whole numbers (Unix seconds, 0/1, counts): exact comparison is the point.
 #![allow(clippy::float_cmp)]
@@ -437,6 +438,29 @@ fn a_metrics_path_that_cannot_be_written_is_exit_2_before_any_check() {
         // Nothing ran and nothing was left: no reports, no temp file.
         assert_eq!(listing(f.dir.path()), before, "{path}");
     }
+}
+
+#[test]
+fn a_config_that_does_not_validate_is_a_failed_run_in_the_metrics_too() {
+    let f = Fixture::with_replaced("region: us-west-2", "region: us-west2");
+    std::fs::create_dir(f.path("metrics")).expect("mkdir");
+    let output = verify(&f, &["--offline"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let samples = prom::read(&f.path("metrics/sre.prom"));
+    assert_eq!(
+        prom::value(&samples, "sre_agent_deploy_verify_success", &[]),
+        Some(0.0)
+    );
+    let names: std::collections::BTreeSet<&str> = samples.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names.into_iter().collect::<Vec<_>>(),
+        [
+            "sre_agent_deploy_verify_last_run_timestamp_seconds",
+            "sre_agent_deploy_verify_success"
+        ],
+        "nothing was checked, so nothing else is claimed"
+    );
 }
 
 fn listing(dir: &Path) -> Vec<String> {
