@@ -2,10 +2,12 @@
 
 use std::path::PathBuf;
 
+mod argv;
 mod common;
 mod monitoring;
 mod state;
 
+pub use argv::globals_after_subcommand;
 use clap::{ArgAction, Args, Parser, Subcommand};
 pub use common::CommonArgs;
 pub use monitoring::{MonitoringArgs, MonitoringCommand};

@@ -191,3 +191,39 @@ fn without_a_terminal_a_missing_value_names_its_field_variable_and_flag() {
     );
     assert!(!fixture.path(".sre-agent-deploy").exists(), "nothing was started");
 }
+
+#[test]
+fn quiet_and_verbose_work_before_a_subcommand_as_after_it() {
+    let fixture = Fixture::new();
+    for args in [
+        &["-q", "verify", "-c", "config.yaml", "--offline"][..],
+        &["verify", "-q", "-c", "config.yaml", "--offline"],
+    ] {
+        let output = fixture.cmd().args(args).output().expect("run");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            output.stderr.is_empty(),
+            "{args:?}: quiet, yet {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let output = fixture
+        .cmd()
+        .args(["-v", "verify", "-c", "config.yaml", "--offline"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(!output.stderr.is_empty(), "progress lines without -q");
+    // The deploy mode's own flags still cannot go with a subcommand.
+    fixture
+        .cmd()
+        .args(["--resume", "verify"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be used with"));
+}
